@@ -1,0 +1,144 @@
+"""The assignment's configuration, read from ``autograder.yml``.
+
+The framework knows nothing about a particular assignment; everything it
+needs (questions, points, file roles, limits) comes from this file.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONFIG_NAME = "autograder.yml"
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+FILE_ROLES = ("graded", "helper", "locked")
+
+
+class ConfigError(Exception):
+    """autograder.yml is missing, malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One scored question; tests join it through a pytest marker of the same name."""
+
+    name: str  # the marker name, e.g. "relu"
+    number: str  # shown and sorted on Gradescope, e.g. "1.2"
+    title: str
+    points: float
+    visibility: str = "visible"
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+@dataclass(frozen=True)
+class TimeLimits:
+    per_test_seconds: float = 60.0  # one test, enforced by pytest-timeout
+    total_seconds: float = 1200.0  # the whole grading run; below Gradescope's own limit
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything autograder.yml says, with paths made absolute."""
+
+    path: Path  # autograder.yml itself
+    root: Path  # the folder that holds it
+    assignment: str
+    tests_dir: Path
+    fixtures_dir: Path
+    reference_dir: Path
+    template_dir: Path
+    default_submission: Path  # what a student's plain `pytest` grades
+    file_roles: dict[str, str]  # file name -> graded | helper | locked
+    questions: dict[str, Question]
+    time_limits: TimeLimits = field(default_factory=TimeLimits)
+    visibility: str = "visible"  # of the whole result on Gradescope
+    stdout_visibility: str = "hidden"
+    options: dict[str, Any] = field(default_factory=dict)  # assignment-specific switches
+
+    @property
+    def provided_dir(self) -> Path:
+        """The grader's own copy of helper and locked files: the generated template."""
+        return self.template_dir
+
+    def files_with_role(self, role: str) -> list[str]:
+        return sorted(name for name, r in self.file_roles.items() if r == role)
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """Return the autograder.yml in ``start`` or its parents, or None."""
+    explicit = os.environ.get("AUTOGRADER_CONFIG")
+    if explicit:
+        return Path(explicit).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read and validate autograder.yml (found from the working directory if not given)."""
+    found = Path(path) if path else find_config()
+    if found is None or not found.is_file():
+        raise ConfigError(f"no {CONFIG_NAME} found (looked in {Path.cwd()} and its parents)")
+    try:
+        raw = yaml.safe_load(found.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{found}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{found}: the top level must be a mapping")
+    return _parse(raw, found.parent.resolve(), found)
+
+
+def _parse(raw: dict, root: Path, source: Path) -> Config:
+    def folder(key: str, default: str) -> Path:
+        return (root / str(raw.get(key, default))).resolve()
+
+    roles = {str(k): str(v) for k, v in (raw.get("files") or {}).items()}
+    for name, role in roles.items():
+        if role not in FILE_ROLES:
+            raise ConfigError(f"{source}: file {name!r} has role {role!r}; use one of {FILE_ROLES}")
+
+    questions = {}
+    for name, spec in (raw.get("questions") or {}).items():
+        spec = spec or {}
+        if "points" not in spec:
+            raise ConfigError(f"{source}: question {name!r} has no points")
+        visibility = spec.get("visibility", "visible")
+        if visibility not in VISIBILITIES:
+            raise ConfigError(f"{source}: question {name!r} has visibility {visibility!r}; use one of {VISIBILITIES}")
+        questions[str(name)] = Question(
+            name=str(name),
+            number=str(spec.get("number", len(questions) + 1)),
+            title=str(spec.get("title", name)),
+            points=float(spec["points"]),
+            visibility=visibility,
+        )
+    if not questions:
+        raise ConfigError(f"{source}: no questions defined")
+
+    limits = raw.get("time_limits") or {}
+    results = raw.get("results") or {}
+    return Config(
+        path=source.resolve(),
+        root=root,
+        assignment=str(raw.get("assignment", root.name)),
+        tests_dir=folder("tests_dir", "tests"),
+        fixtures_dir=folder("fixtures_dir", "fixtures"),
+        reference_dir=folder("reference_dir", "reference_solution"),
+        template_dir=folder("template_dir", "student_template"),
+        default_submission=folder("default_submission", "student_template"),
+        file_roles=roles,
+        questions=questions,
+        time_limits=TimeLimits(**{k: float(v) for k, v in limits.items()}),
+        visibility=str(results.get("visibility", "visible")),
+        stdout_visibility=str(results.get("stdout_visibility", "hidden")),
+        options=dict(raw.get("options") or {}),
+    )

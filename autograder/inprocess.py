@@ -1,0 +1,224 @@
+"""The in-process back end: student modules imported into the test process.
+
+Fast and debuggable with pdb; the default for a student's local run. It
+offers no protection against hostile code (that is the sandbox's job) but
+keeps every other promise of the interface: copies in, plain data out,
+mutations reported, one clear sentence per import failure.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from autograder.errors import InvalidReturn, StudentRaised, SubmissionImportError
+from autograder.plain import copy_in, find_changes, to_plain
+from autograder.student import CallRecord, Handle, Student, Target
+from autograder.workspace import Workspace
+
+_MAX_TRACEBACK_FRAMES = 6
+
+
+def _student_frames(tb: Any, workspace: Path) -> list[traceback.FrameSummary]:
+    frames = traceback.extract_tb(tb)
+    return [f for f in frames if Path(f.filename).resolve().parent == workspace]
+
+
+def _location(frame: traceback.FrameSummary, with_code: bool = True) -> str:
+    code = f": `{frame.line.strip()}`" if with_code and frame.line else ""
+    return f"{Path(frame.filename).name}, line {frame.lineno}{code}"
+
+
+def format_student_traceback(exc: BaseException, workspace: Path) -> tuple[str, str]:
+    """(where the error happened in the student's code, their frames as text).
+
+    Only the student's own frames are kept, named by file name alone: the
+    grader's frames and temporary paths would only distract.
+    """
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = f"{Path(exc.filename).name}, line {exc.lineno}"
+        text = (exc.text or "").rstrip()
+        return where, (f"    {text.strip()}" if text else "")
+    frames = _student_frames(exc.__traceback__, workspace)
+    if not frames:
+        return "", ""
+    if isinstance(exc, NotImplementedError):  # the template's stub: its line says nothing more
+        return _location(frames[-1], with_code=False), ""
+    lines = ["Traceback (your code only):"]
+    for frame in frames[-_MAX_TRACEBACK_FRAMES:]:
+        lines.append(f"  {Path(frame.filename).name}, line {frame.lineno}, in {frame.name}")
+        if frame.line:
+            lines.append(f"    {frame.line.strip()}")
+    return _location(frames[-1]), "\n".join(lines)
+
+
+def _exception_line(exc: BaseException) -> str:
+    message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+    message = message.strip().splitlines()[0] if message.strip() else ""
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+class InProcessStudent(Student):
+    """Runs the submission's code inside this Python process."""
+
+    def __init__(self, workspace: Workspace):
+        super().__init__()
+        self.workspace = workspace
+        self._root = workspace.path.resolve()
+        self._objects: dict[int, Any] = {}
+        self._modules: dict[str, Any] = {}
+        self._import_errors: dict[str, SubmissionImportError] = {}
+        self._evict_foreign_modules()
+        sys.path.insert(0, str(self._root))
+
+    # -- modules ----------------------------------------------------------
+    def _evict_foreign_modules(self) -> None:
+        """Forget same-named modules of an earlier submission, so ours are imported."""
+        for name in self.workspace.modules:
+            module = sys.modules.get(name)
+            if module is not None and Path(getattr(module, "__file__", "") or "").parent.resolve() != self._root:
+                del sys.modules[name]
+
+    def module(self, name: str) -> Any:
+        if name in self._modules:
+            return self._modules[name]
+        if name in self._import_errors:
+            raise self._import_errors[name]
+        if name in self.workspace.missing:
+            error = SubmissionImportError(name, f"{self.workspace.missing[name]}, so nothing in it can be graded.")
+        elif name not in self.workspace.modules:
+            error = SubmissionImportError(name, f"the assignment has no module named {name}.py.")
+        else:
+            try:
+                self._modules[name] = importlib.import_module(name)
+                return self._modules[name]
+            except BaseException as exc:  # noqa: BLE001 - any import failure is the student's
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                error = self._import_error(name, exc)
+        self._import_errors[name] = error
+        raise error
+
+    def _import_error(self, name: str, exc: BaseException) -> SubmissionImportError:
+        sys.modules.pop(name, None)
+        where, details = format_student_traceback(exc, self._root)
+        culprit = where.split(",")[0] if where else ""
+        own_file = f"{name}.py"
+        if isinstance(exc, SystemExit):
+            reason = f"it called exit() ({exc.code!r}) while being imported"
+        else:
+            reason = _exception_line(exc)
+        if culprit and culprit != own_file:
+            summary = f"{own_file} could not be imported because of an error in {culprit}: {reason} ({where})."
+        elif where:
+            summary = f"{own_file} could not be imported: {reason} ({where})."
+        else:
+            summary = f"{own_file} could not be imported: {reason}."
+        return SubmissionImportError(name, summary, details)
+
+    # -- handles --------------------------------------------------------------
+    def _handle(self, obj: Any) -> Handle:
+        handle_id = len(self._objects) + 1
+        self._objects[handle_id] = obj
+        return Handle(self, handle_id, type(obj).__name__)
+
+    def _resolve(self, value: Any) -> Any:
+        if isinstance(value, Handle):
+            if value._student is not self or value.handle_id not in self._objects:
+                raise ValueError(f"{value!r} does not belong to this submission")
+            return self._objects[value.handle_id]
+        raise TypeError(f"cannot pass a {type(value).__name__} to student code")
+
+    def _target(self, target: Target) -> tuple[Any, str]:
+        if isinstance(target, Handle):
+            return self._resolve(target), target.type_name
+        module_name, _, attribute = target.rpartition(".")
+        module = self.module(module_name)
+        try:
+            return getattr(module, attribute), attribute
+        except AttributeError:
+            raise SubmissionImportError(
+                module_name, f"{module_name}.py does not define {attribute}; check its spelling."
+            ) from None
+
+    # -- the primitives -------------------------------------------------------
+    def call(self, target: Target, *args: Any, **kwargs: Any) -> Any:
+        function, label = self._target(target)
+        return self._invoke(function, label, args, kwargs, select=None)
+
+    def call_many(self, target: Target, calls: Sequence[Mapping[str, Any]], select: int | None = None) -> list[Any]:
+        function, label = self._target(target)
+        return [self._invoke(function, label, (), dict(kwargs), select) for kwargs in calls]
+
+    def _invoke(self, function: Any, label: str, args: tuple, kwargs: dict, select: int | None) -> Any:
+        given_args = copy_in(args, self._resolve)
+        given_kwargs = copy_in(kwargs, self._resolve)
+        record = CallRecord(label)
+        self.calls.append(record)
+        try:
+            result = function(*given_args, **given_kwargs)
+        except BaseException as exc:  # noqa: BLE001 - report whatever the student's code raised
+            if isinstance(exc, KeyboardInterrupt) or type(exc).__module__.startswith(("_pytest", "pytest_timeout")):
+                raise
+            raise self._raised(label, exc) from None
+        record.mutated = self._mutations(function, args, given_args, kwargs, given_kwargs)
+        if select is not None:
+            if not isinstance(result, (tuple, list)) or len(result) <= select:
+                raise InvalidReturn(f"{label} should return a tuple with at least {select + 1} items, got {type(result).__name__}.")
+            result = result[select]
+        return to_plain(result, self._handle, f"the value returned by {label}")
+
+    def _raised(self, label: str, exc: BaseException) -> StudentRaised:
+        where, details = format_student_traceback(exc, self._root)
+        location = f" ({where})" if where else ""
+        if isinstance(exc, NotImplementedError):
+            task = str(exc).strip().removeprefix(f"{label}:").strip().rstrip(".")
+            summary = f"{label} is not implemented yet" + (f": {task}" if task else "") + f"{location}."
+        else:
+            summary = f"{label} raised {_exception_line(exc)}{location}."
+        return StudentRaised(label, type(exc).__name__, summary, details)
+
+    @staticmethod
+    def _mutations(function: Any, args: tuple, given_args: tuple, kwargs: dict, given_kwargs: dict) -> list[str]:
+        try:
+            names = list(inspect.signature(function).parameters)
+        except (TypeError, ValueError):
+            names = []
+        changed = []
+        for i, (before, after) in enumerate(zip(args, given_args)):
+            changed += find_changes(before, after, names[i] if i < len(names) else f"argument {i + 1}")
+        for key in kwargs:
+            changed += find_changes(kwargs[key], given_kwargs[key], key)
+        return changed
+
+    def get_attr(self, handle: Handle, name: str, as_handle: bool = False) -> Any:
+        obj = self._resolve(handle)
+        try:
+            value = getattr(obj, name)
+        except BaseException as exc:  # noqa: BLE001 - a property may raise anything
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise self._raised(f"{handle.type_name}.{name}", exc) from None
+        if as_handle:
+            return self._handle(value)
+        return to_plain(value, self._handle, f"{handle.type_name}.{name}")
+
+    def set_attr(self, handle: Handle, name: str, value: Any) -> None:
+        setattr(self._resolve(handle), name, copy_in(value, self._resolve))
+
+    def set_item(self, handle: Handle, key: Any, value: Any) -> None:
+        self._resolve(handle)[key] = copy_in(value, self._resolve)
+
+    def close(self) -> None:
+        """Unload the submission's modules and take its folder off sys.path."""
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if file and Path(file).parent.resolve() == self._root:
+                del sys.modules[name]
+        if str(self._root) in sys.path:
+            sys.path.remove(str(self._root))
+        self._objects.clear()
+        self._modules.clear()

@@ -1,0 +1,249 @@
+"""The pytest plugin: the ``student`` fixture, per-question scoring, the table, results.json.
+
+Loaded through the ``pytest11`` entry point; it does nothing unless an
+autograder.yml is found (``--autograder-config``, $AUTOGRADER_CONFIG, or
+the rootdir and its parents) and the run collects graded tests. A graded
+test joins a question through a marker named after it in autograder.yml
+(``@pytest.mark.relu``); a test without one but with a gradescope-utils
+``@weight`` or ``@partial_credit`` is a question of its own, as
+gradescope-utils would score it. ``@number``, ``@visibility``,
+``@hide_errors``, ``@tags`` and ``@leaderboard`` are honoured too.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder.config import Config, ConfigError, Question, find_config, load_config
+from autograder.errors import GradingFailure, StudentCodeError
+from autograder.fixtures import FixtureError
+from autograder.results import build_results, write_atomically
+from autograder.scoring import (
+    ERROR, FAILED, PASSED, SKIPPED, XFAILED, XPASSED, TestOutcome, format_table, score_all,
+)
+
+_SCORE_ATTRIBUTES = ("__score__", "__leaderboard_value__")  # state gradescope-utils leaves on a test function
+_SHORT_ERRORS = (GradingFailure, StudentCodeError, FixtureError)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("autograder", "neural-network homework grading")
+    group.addoption("--submission", help="folder of the submission to grade (default: from autograder.yml)")
+    group.addoption("--autograder-config", help="path of autograder.yml (default: found from the rootdir)")
+    group.addoption("--results", help="write Gradescope's results.json here")
+    group.addoption("--journal", help="append one JSON line per test outcome here (used by `autograder grade`)")
+    group.addoption("--backend", choices=("inprocess",), default="inprocess",
+                    help="where student code runs (default: inprocess)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    explicit = config.getoption("autograder_config")
+    path = Path(explicit) if explicit else find_config(config.rootpath)
+    if path is None:
+        return
+    try:
+        assignment = load_config(path)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    for question in assignment.questions.values():
+        config.addinivalue_line("markers", f"{question.name}: question {question.number}, {question.title}")
+    config.pluginmanager.register(GradingSession(config, assignment), "autograder-session")
+
+
+def _message(excinfo: pytest.ExceptionInfo, item: pytest.Item) -> str:
+    """The reason a test did not pass, in the words a student should read."""
+    exc = excinfo.value
+    if isinstance(exc, _SHORT_ERRORS):
+        return str(exc)
+    text = str(exc).strip()
+    if type(exc).__name__ == "Failed" and text.startswith("Timeout"):
+        seconds = text.split(">")[-1].split("s")[0] if ">" in text else "?"
+        return f"timed out after {seconds} s: an infinite loop, or code far slower than needed?"
+    if isinstance(exc, AssertionError):
+        return text.splitlines()[0] if text else f"an assertion in {item.name} failed"
+    if type(exc).__module__.startswith("_pytest"):
+        return text or type(exc).__name__
+    return f"the test itself raised {type(exc).__name__}: {text[:300]}; please tell the course staff."
+
+
+class GradingSession:
+    """Per-run state: the student object, each test's outcome, the scores."""
+
+    def __init__(self, config: pytest.Config, assignment: Config):
+        self.config = config
+        self.assignment = assignment
+        self.started = time.monotonic()
+        self.outcomes: dict[str, TestOutcome] = {}
+        self.implicit_questions: dict[str, Question] = {}
+        self.unscored: list[str] = []
+        self._student = None
+        self._workspace_dir: str | None = None
+        journal = config.getoption("journal")
+        self.journal_path = Path(journal) if journal else None
+
+    # -- the student fixture ------------------------------------------------
+    @property
+    def submission(self) -> Path:
+        given = self.config.getoption("submission") or os.environ.get("AUTOGRADER_SUBMISSION")
+        if given:
+            return Path(given).resolve()
+        return self.assignment.default_submission
+
+    def student_object(self) -> Any:
+        if self._student is None:
+            from autograder.inprocess import InProcessStudent
+            from autograder.workspace import build_workspace
+
+            self._workspace_dir = tempfile.mkdtemp(prefix="autograder-workspace-")
+            workspace = build_workspace(self.submission, self.assignment, Path(self._workspace_dir))
+            self._student = InProcessStudent(workspace)
+        return self._student
+
+    @pytest.fixture(scope="session")
+    def student(self) -> Any:
+        """The submission, reached only through plain data and handles."""
+        return self.student_object()
+
+    # -- collection ---------------------------------------------------------
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            outcome = self._outcome_for(item)
+            if outcome is None:
+                self.unscored.append(item.nodeid)
+                continue
+            self.outcomes[item.nodeid] = outcome
+            if item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(self.assignment.time_limits.per_test_seconds))
+        self._journal({"event": "collected", "outcomes": [o.to_dict() for o in self.outcomes.values()]})
+
+    def _outcome_for(self, item: pytest.Item) -> TestOutcome | None:
+        function = getattr(item, "function", None)
+        attr = lambda name: getattr(function, name, None)  # noqa: E731
+        names = [m.name for m in item.iter_markers() if m.name in self.assignment.questions]
+        weight = attr("__weight__")
+        if names:
+            question = names[0]
+        elif weight is not None:
+            question = item.nodeid
+            number = attr("__number__") or str(len(self.implicit_questions) + 1)
+            self.implicit_questions[question] = Question(
+                name=question, number=number, title=item.name, points=float(weight),
+                visibility=attr("__visibility__") or "visible",
+            )
+        else:
+            return None
+        board = None
+        if attr("__leaderboard_column__"):
+            board = {"name": attr("__leaderboard_column__"), "value": None, "order": attr("__leaderboard_sort_order__") or "desc"}
+        return TestOutcome(
+            nodeid=item.nodeid,
+            question=question,
+            weight=float(weight) if weight is not None else 1.0,
+            visibility=attr("__visibility__"),
+            hide_errors=attr("__hide_errors__"),
+            tags=[str(t) for t in (attr("__tags__") or ())],
+            leaderboard=board,
+            message="the run ended before this test",
+        )
+
+    # -- running ------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        function = getattr(item, "function", None)
+        for name in _SCORE_ATTRIBUTES:  # @partial_credit keeps its score on the function: reset per item
+            if function is not None and name in getattr(function, "__dict__", {}):
+                delattr(function, name)
+        if self._student is not None:
+            self._student.reset_log()
+        if item.nodeid in self.outcomes:
+            self._journal({"event": "start", "nodeid": item.nodeid})
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = (yield).get_result()
+        outcome = self.outcomes.get(item.nodeid)
+        if outcome is None:
+            return
+        if call.excinfo is not None and isinstance(call.excinfo.value, _SHORT_ERRORS):
+            report.longrepr = str(call.excinfo.value)  # the reason, without a framework traceback
+        self._record(outcome, item, call, report)
+        if report.when == "teardown":
+            self._finish(outcome, item)
+
+    def _record(self, outcome: TestOutcome, item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> None:
+        was_xfail = hasattr(report, "wasxfail")
+        if report.when == "setup":
+            if report.skipped:
+                outcome.outcome, outcome.message = SKIPPED, _skip_reason(report)
+            elif report.failed:
+                outcome.outcome, outcome.message = ERROR, _message(call.excinfo, item)
+        elif report.when == "call":
+            if report.passed:
+                outcome.outcome, outcome.message = (XPASSED if was_xfail else PASSED), ""
+            elif report.skipped and was_xfail:
+                outcome.outcome, outcome.message = XFAILED, f"expected to fail: {report.wasxfail}"
+            elif report.skipped:
+                outcome.outcome, outcome.message = SKIPPED, _skip_reason(report)
+            else:
+                outcome.outcome, outcome.message = FAILED, _message(call.excinfo, item)
+        elif report.failed and outcome.outcome in (PASSED, XPASSED):
+            outcome.outcome, outcome.message = ERROR, f"failed while cleaning up: {_message(call.excinfo, item)}"
+
+    def _finish(self, outcome: TestOutcome, item: pytest.Item) -> None:
+        function = getattr(item, "function", None)
+        score = getattr(function, "__score__", None)
+        if score is not None:
+            outcome.partial_score = float(score)
+        if outcome.leaderboard is not None:
+            outcome.leaderboard["value"] = getattr(function, "__leaderboard_value__", None)
+        if self._student is not None:
+            outcome.notes = self._student.mutation_notes()
+        self._journal({"event": "outcome", "outcome": outcome.to_dict()})
+
+    def _journal(self, record: dict[str, Any]) -> None:
+        if self.journal_path is None:
+            return
+        with open(self.journal_path, "a", encoding="utf-8") as journal:
+            journal.write(json.dumps(record, default=str) + "\n")
+
+    # -- the end ------------------------------------------------------------
+    def question_results(self):
+        questions = [*self.assignment.questions.values(), *self.implicit_questions.values()]
+        return score_all(questions, self.outcomes.values())
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.outcomes:
+            return
+        terminalreporter.section("scores by question")
+        terminalreporter.write_line(f"submission: {self.submission}")
+        terminalreporter.write_line(format_table(self.question_results()))
+        if self.unscored:
+            terminalreporter.write_line(f"({len(self.unscored)} collected tests belong to no question and were not scored)")
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        results_path = self.config.getoption("results")
+        if self.outcomes and results_path:
+            data = build_results(self.assignment, self.question_results(), time.monotonic() - self.started)
+            write_atomically(Path(results_path), data)
+        self._journal({"event": "finished"})
+
+    def pytest_unconfigure(self) -> None:
+        if self._student is not None:
+            self._student.close()
+        if self._workspace_dir:
+            shutil.rmtree(self._workspace_dir, ignore_errors=True)
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr or "")

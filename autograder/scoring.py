@@ -1,0 +1,168 @@
+"""From test outcomes to per-question scores, each with the sentences that explain it.
+
+Pure functions over plain records, so the pytest plugin (a student's local
+run) and the grade command (reading the journal of a run that may have
+died) score the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+from autograder.config import Question
+
+PASSED, FAILED, ERROR, SKIPPED, XFAILED, XPASSED, NOT_RUN = (
+    "passed", "failed", "error", "skipped", "xfailed", "xpassed", "not_run",
+)
+_MAX_MESSAGE_CHARS = 1500  # one failing check; a 2 a.m. reader needs the first paragraph
+_MAX_OUTPUT_CHARS = 8000  # one question's output on Gradescope
+_SCORE_DIGITS = 4
+
+
+@dataclass
+class TestOutcome:
+    """What happened to one collected test (one parametrized item)."""
+
+    __test__ = False  # not a pytest test class, despite the name
+    nodeid: str
+    question: str  # the question's name (marker), or the nodeid for a decorator-only test
+    outcome: str = NOT_RUN
+    message: str = ""  # why it did not pass, in a sentence or a short paragraph
+    weight: float = 1.0
+    partial_score: float | None = None  # set by @partial_credit's set_score
+    visibility: str | None = None  # from @visibility
+    hide_errors: str | None = None  # from @hide_errors
+    tags: list[str] = field(default_factory=list)
+    leaderboard: dict[str, Any] | None = None  # {"name", "value", "order"}
+    notes: list[str] = field(default_factory=list)  # e.g. inputs mutated in place
+
+    @property
+    def short_name(self) -> str:
+        return self.nodeid.split("::", 1)[-1]
+
+    def earned(self) -> float:
+        if self.partial_score is not None:
+            return min(max(float(self.partial_score), 0.0), self.weight)
+        return self.weight if self.outcome in (PASSED, XPASSED) else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TestOutcome":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    score: float
+    outcomes: list[TestOutcome]
+    output: str
+
+    @property
+    def max_score(self) -> float:
+        return self.question.points
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.max_score - 1e-9
+
+    @property
+    def summary(self) -> str:
+        """One line for the table: the verdict, with the first reason when it is on a later line."""
+        lines = self.output.splitlines() or [""]
+        if lines[0].endswith(":") and len(lines) > 1:
+            return f"{lines[0]} {lines[1].removeprefix('- ').split(': ', 1)[-1]}"
+        return lines[0]
+
+    @property
+    def tags(self) -> list[str]:
+        return sorted({tag for o in self.outcomes for tag in o.tags})
+
+
+def _clip(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 40].rstrip() + f"\n... ({len(text) - limit + 40} more characters cut)"
+
+
+def _visible_message(outcome: TestOutcome, question: Question) -> str:
+    if outcome.hide_errors is not None:
+        return outcome.hide_errors or "a check failed"
+    if outcome.visibility == "hidden" and question.visibility != "hidden":
+        return "a hidden check did not pass"
+    if outcome.outcome == SKIPPED:
+        return f"skipped: {outcome.message}" if outcome.message else "skipped"
+    if outcome.outcome == NOT_RUN:
+        return f"not run: {outcome.message}" if outcome.message else "not run"
+    return _clip(outcome.message or outcome.outcome, _MAX_MESSAGE_CHARS)
+
+
+def explain(question: Question, outcomes: list[TestOutcome]) -> str:
+    """The output shown for a question: a verdict sentence, then one line per lost check."""
+    if not outcomes:
+        return "No test checks this question, so it scores 0; tell the course staff."
+    lost = [o for o in outcomes if o.earned() < o.weight]
+    notes = list(dict.fromkeys(note for o in outcomes for note in o.notes))
+    total = len(outcomes)
+    if not lost:
+        lines = [f"All {total} checks passed." if total > 1 else "The check passed."]
+    else:
+        messages = [_visible_message(o, question) for o in lost]
+        if len(set(messages)) == 1:
+            count = "All" if len(lost) == total else f"{len(lost)} of"
+            lines = [f"{count} {total} checks failed: {messages[0]}"]
+        else:
+            lines = [f"{len(lost)} of {total} checks failed:"]
+            for outcome, message in zip(lost, messages):
+                lines.append(f"- {outcome.short_name}: {message}")
+    shown = "\n".join(lines)
+    lines += [f"note: {note}" for note in notes if note not in shown]
+    return _clip("\n".join(lines), _MAX_OUTPUT_CHARS)
+
+
+def score_question(question: Question, outcomes: list[TestOutcome]) -> QuestionResult:
+    total_weight = sum(o.weight for o in outcomes)
+    earned = sum(o.earned() for o in outcomes)
+    fraction = earned / total_weight if total_weight > 0 else 0.0
+    score = round(question.points * fraction, _SCORE_DIGITS)
+    return QuestionResult(question, score, outcomes, explain(question, outcomes))
+
+
+def score_all(questions: Iterable[Question], outcomes: Iterable[TestOutcome]) -> list[QuestionResult]:
+    """Score every question, in the order of their numbers; none is ever left out."""
+    by_question: dict[str, list[TestOutcome]] = {}
+    for outcome in outcomes:
+        by_question.setdefault(outcome.question, []).append(outcome)
+    ordered = sorted(questions, key=lambda q: _number_key(q.number))
+    return [score_question(q, by_question.get(q.name, [])) for q in ordered]
+
+
+def _number_key(number: str) -> tuple:
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in number.split("."))
+
+
+def format_table(results: list[QuestionResult], hidden_label: bool = True) -> str:
+    """The per-question table printed at the end of a run."""
+    rows = []
+    for r in results:
+        first_line = r.summary
+        if hidden_label and r.question.visibility != "visible":
+            first_line = f"[{r.question.visibility}] {first_line}"
+        rows.append((r.question.number, r.question.title, f"{r.score:g} / {r.max_score:g}", first_line))
+    total = sum(r.score for r in results)
+    possible = sum(r.max_score for r in results)
+    width_number = max([len("#")] + [len(row[0]) for row in rows])
+    width_title = min(40, max([len("Question")] + [len(row[1]) for row in rows]))
+    width_points = max([len("Points")] + [len(row[2]) for row in rows] + [len(f"{total:g} / {possible:g}")])
+    lines = [f"{'#':<{width_number}}  {'Question':<{width_title}}  {'Points':>{width_points}}  Result"]
+    lines.append("-" * len(lines[0]))
+    for number, title, points, first_line in rows:
+        if len(title) > width_title:
+            title = title[: width_title - 1] + "~"
+        result = first_line if len(first_line) <= 100 else first_line[:97] + "..."
+        lines.append(f"{number:<{width_number}}  {title:<{width_title}}  {points:>{width_points}}  {result}")
+    lines.append("-" * len(lines[0]))
+    lines.append(f"{'':<{width_number}}  {'Total':<{width_title}}  {f'{total:g} / {possible:g}':>{width_points}}")
+    return "\n".join(lines)
