@@ -25,8 +25,10 @@ def _fmt(value: float) -> str:
 def _describe_kind(value: Any) -> str:
     if value is None:
         return "None"
-    if isinstance(value, np.ndarray):
+    if type(value) is np.ndarray:
         return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, np.ndarray):  # refused: a subclass can override comparisons
+        return f"a {type(value).__name__}, a subclass of numpy.ndarray (return np.asarray(...) instead)"
     if isinstance(value, (tuple, list)):
         return f"a {type(value).__name__} of {len(value)} items"
     return f"a {type(value).__name__} ({value!r:.60})"

@@ -124,8 +124,14 @@ def _parse(raw: dict, root: Path, source: Path) -> Config:
     if not questions:
         raise ConfigError(f"{source}: no questions defined")
 
-    limits = raw.get("time_limits") or {}
+    try:
+        time_limits = TimeLimits(**{str(k): float(v) for k, v in (raw.get("time_limits") or {}).items()})
+    except (TypeError, ValueError) as exc:  # an unknown key or a value that is not a number
+        raise ConfigError(f"{source}: time_limits: {exc}") from None
     results = raw.get("results") or {}
+    for key in ("visibility", "stdout_visibility"):
+        if results.get(key, "visible") not in VISIBILITIES:
+            raise ConfigError(f"{source}: results.{key} is {results[key]!r}; use one of {VISIBILITIES}")
     return Config(
         path=source.resolve(),
         root=root,
@@ -137,7 +143,7 @@ def _parse(raw: dict, root: Path, source: Path) -> Config:
         default_submission=folder("default_submission", "student_template"),
         file_roles=roles,
         questions=questions,
-        time_limits=TimeLimits(**{k: float(v) for k, v in limits.items()}),
+        time_limits=time_limits,
         visibility=str(results.get("visibility", "visible")),
         stdout_visibility=str(results.get("stdout_visibility", "hidden")),
         options=dict(raw.get("options") or {}),

@@ -145,7 +145,8 @@ def npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for key in sorted(arrays):
             member = io.BytesIO()
-            np.lib.format.write_array(member, np.ascontiguousarray(arrays[key]), allow_pickle=False)
+            # np.asarray, not np.ascontiguousarray: the latter turns a 0-d array (a loss) into shape (1,)
+            np.lib.format.write_array(member, np.asarray(arrays[key], order="C"), allow_pickle=False)
             info = zipfile.ZipInfo(f"{key}.npy", date_time=_ZIP_EPOCH)
             info.external_attr = 0o644 << 16
             archive.writestr(info, member.getvalue())
@@ -158,6 +159,9 @@ def _sha256(path: Path) -> str:
 
 def discover(config: Config) -> dict[str, FixtureSet]:
     """Import every test module of the assignment and return the sets they declare."""
+    for name, fixture_set in list(_REGISTRY.items()):  # forget an earlier import: a set may be gone
+        if fixture_set.declared_in.parent == config.tests_dir:
+            del _REGISTRY[name]
     sys.path.insert(0, str(config.tests_dir))  # as pytest does, so tests can share helpers
     try:
         for path in sorted(config.tests_dir.glob("test_*.py")):

@@ -70,9 +70,12 @@ class GradeReport:
 
 def _run_child(command: list[str], cwd: Path, budget: float, log_path: Path) -> tuple[int | None, bool]:
     """Run the child in its own process group; (exit code or None, timed out?)."""
+    # The child's temporary files (its workspace) live in our folder, so a child that is
+    # killed or calls os._exit leaves nothing behind once grade() removes that folder.
+    env = {**os.environ, "TMPDIR": str(log_path.parent)}
     with open(log_path, "wb") as log:
         child = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True)
+                                 stdin=subprocess.DEVNULL, start_new_session=True, env=env)
         try:
             return child.wait(timeout=budget), False
         except subprocess.TimeoutExpired:
@@ -96,8 +99,8 @@ def _questions_with_implicit(config: Config, outcomes: list[TestOutcome]) -> lis
     questions = list(config.questions.values())
     for outcome in outcomes:  # decorator-only tests are questions of their own
         if outcome.question not in config.questions:
-            questions.append(Question(outcome.question, outcome.question, outcome.short_name, outcome.weight,
-                                      outcome.visibility or "visible"))
+            questions.append(Question(outcome.question, outcome.number or outcome.question, outcome.short_name,
+                                      outcome.weight, outcome.visibility or "visible"))
     return questions
 
 

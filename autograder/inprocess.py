@@ -55,6 +55,15 @@ def format_student_traceback(exc: BaseException, workspace: Path) -> tuple[str, 
     return _location(frames[-1]), "\n".join(lines)
 
 
+def _belongs_to_the_harness(exc: BaseException) -> bool:
+    """Ctrl-C and pytest's outcomes (a pytest-timeout ``Failed``) pass through student code.
+
+    pytest's outcome classes report ``__module__ == "builtins"``, so they are told
+    apart by being BaseExceptions that are neither Exceptions nor SystemExit.
+    """
+    return not isinstance(exc, (Exception, SystemExit, GeneratorExit))
+
+
 def _exception_line(exc: BaseException) -> str:
     message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
     message = message.strip().splitlines()[0] if message.strip() else ""
@@ -85,8 +94,9 @@ class InProcessStudent(Student):
     def module(self, name: str) -> Any:
         if name in self._modules:
             return self._modules[name]
-        if name in self._import_errors:
-            raise self._import_errors[name]
+        if name in self._import_errors:  # a fresh exception: re-raising one object grows its traceback
+            known = self._import_errors[name]
+            raise SubmissionImportError(known.module, known.summary, known.details)
         if name in self.workspace.missing:
             error = SubmissionImportError(name, f"{self.workspace.missing[name]}, so nothing in it can be graded.")
         elif name not in self.workspace.modules:
@@ -161,7 +171,7 @@ class InProcessStudent(Student):
         try:
             result = function(*given_args, **given_kwargs)
         except BaseException as exc:  # noqa: BLE001 - report whatever the student's code raised
-            if isinstance(exc, KeyboardInterrupt) or type(exc).__module__.startswith(("_pytest", "pytest_timeout")):
+            if _belongs_to_the_harness(exc):
                 raise
             raise self._raised(label, exc) from None
         record.mutated = self._mutations(function, args, given_args, kwargs, given_kwargs)
@@ -199,7 +209,7 @@ class InProcessStudent(Student):
         try:
             value = getattr(obj, name)
         except BaseException as exc:  # noqa: BLE001 - a property may raise anything
-            if isinstance(exc, KeyboardInterrupt):
+            if _belongs_to_the_harness(exc):
                 raise
             raise self._raised(f"{handle.type_name}.{name}", exc) from None
         if as_handle:
@@ -211,6 +221,12 @@ class InProcessStudent(Student):
 
     def set_item(self, handle: Handle, key: Any, value: Any) -> None:
         self._resolve(handle)[key] = copy_in(value, self._resolve)
+
+    def source(self, module: str) -> str | None:
+        path = self._root / f"{module}.py"
+        if module not in self.workspace.modules or not path.is_file():
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
 
     def close(self) -> None:
         """Unload the submission's modules and take its folder off sys.path."""

@@ -68,7 +68,7 @@ def _message(excinfo: pytest.ExceptionInfo, item: pytest.Item) -> str:
         return f"timed out after {seconds} s: an infinite loop, or code far slower than needed?"
     if isinstance(exc, AssertionError):
         return text.splitlines()[0] if text else f"an assertion in {item.name} failed"
-    if type(exc).__module__.startswith("_pytest"):
+    if isinstance(exc, pytest.fail.Exception) or type(exc).__module__.startswith("_pytest"):  # pytest.fail(...)
         return text or type(exc).__name__
     return f"the test itself raised {type(exc).__name__}: {text[:300]}; please tell the course staff."
 
@@ -129,6 +129,7 @@ class GradingSession:
         attr = lambda name: getattr(function, name, None)  # noqa: E731
         names = [m.name for m in item.iter_markers() if m.name in self.assignment.questions]
         weight = attr("__weight__")
+        number = None
         if names:
             question = names[0]
         elif weight is not None:
@@ -152,6 +153,7 @@ class GradingSession:
             tags=[str(t) for t in (attr("__tags__") or ())],
             leaderboard=board,
             message="the run ended before this test",
+            number=number,
         )
 
     # -- running ------------------------------------------------------------
@@ -224,7 +226,14 @@ class GradingSession:
             return
         terminalreporter.section("scores by question")
         terminalreporter.write_line(f"submission: {self.submission}")
-        terminalreporter.write_line(format_table(self.question_results()))
+        # A run of one question (pytest -m relu, or one file) shows that question only.
+        results = self.question_results()
+        shown = [r for r in results if r.outcomes]
+        terminalreporter.write_line(format_table(shown))
+        absent = [r.question.label for r in results if not r.outcomes]
+        if absent:
+            names = ", ".join(absent[:5]) + (", ..." if len(absent) > 5 else "")
+            terminalreporter.write_line(f"({len(absent)} question(s) had no test in this run: {names})")
         if self.unscored:
             terminalreporter.write_line(f"({len(self.unscored)} collected tests belong to no question and were not scored)")
 

@@ -35,6 +35,7 @@ class TestOutcome:
     tags: list[str] = field(default_factory=list)
     leaderboard: dict[str, Any] | None = None  # {"name", "value", "order"}
     notes: list[str] = field(default_factory=list)  # e.g. inputs mutated in place
+    number: str | None = None  # of the question a decorator-only test makes (from @number)
 
     @property
     def short_name(self) -> str:
@@ -96,6 +97,8 @@ def _visible_message(outcome: TestOutcome, question: Question) -> str:
         return f"skipped: {outcome.message}" if outcome.message else "skipped"
     if outcome.outcome == NOT_RUN:
         return f"not run: {outcome.message}" if outcome.message else "not run"
+    if outcome.partial_score is not None and not outcome.message:  # set_score below the weight
+        return f"earned {outcome.earned():g} of {outcome.weight:g} (partial credit)"
     return _clip(outcome.message or outcome.outcome, _MAX_MESSAGE_CHARS)
 
 
@@ -110,7 +113,9 @@ def explain(question: Question, outcomes: list[TestOutcome]) -> str:
         lines = [f"All {total} checks passed." if total > 1 else "The check passed."]
     else:
         messages = [_visible_message(o, question) for o in lost]
-        if len(set(messages)) == 1:
+        if total == 1:
+            lines = [f"The check failed: {messages[0]}"]
+        elif len(set(messages)) == 1:
             count = "All" if len(lost) == total else f"{len(lost)} of"
             lines = [f"{count} {total} checks failed: {messages[0]}"]
         else:

@@ -123,6 +123,10 @@ class Student(abc.ABC):
     def close(self) -> None:
         """Release the submission (unload modules, stop the worker)."""
 
+    @abc.abstractmethod
+    def source(self, module: str) -> str | None:
+        """The text of one of the submission's modules (for rubric checks), or None if absent."""
+
     # -- conveniences built on the primitives ---------------------------
     def ref(self, handle: Handle, name: str) -> Handle:
         """``handle.name`` as a Handle, e.g. to write into a model's params dict."""

@@ -63,7 +63,9 @@ def _functions(tree: ast.AST) -> list[tuple[int, int, str]]:
 
 def find_blocks(source: str, filename: str) -> list[Block]:
     lines = source.splitlines()
-    functions = _functions(ast.parse(source, filename))
+    tree = ast.parse(source, filename)
+    functions = _functions(tree)
+    statement_lines = sorted({node.lineno for node in ast.walk(tree) if isinstance(node, ast.stmt)})
     blocks: list[Block] = []
     start: tuple[int, re.Match] | None = None
     for number, line in enumerate(lines, start=1):
@@ -76,7 +78,11 @@ def find_blocks(source: str, filename: str) -> list[Block]:
             if not start:
                 raise TemplateError(f"{filename}:{number}: END SOLUTION without BEGIN SOLUTION")
             first, match = start
-            enclosing = [f for f in functions if f[0] < first and number <= f[1]]
+            # A function's range ends at its last statement, so an END marker after a final
+            # `return` lies outside it: place the block by its first statement instead.
+            inside = [line for line in statement_lines if first < line < number]
+            anchor = inside[0] if inside else first
+            enclosing = [f for f in functions if f[0] < anchor <= f[1]]
             if not enclosing:
                 raise TemplateError(f"{filename}:{first}: a solution block must sit inside a function")
             function = enclosing[-1][2]
@@ -133,6 +139,8 @@ def render(config: Config, out_dir: Path) -> list[Path]:
 def regenerate(config: Config) -> list[Path]:
     """Rewrite ``student_template/`` from the reference, removing stale files."""
     out_dir = config.template_dir
+    with tempfile.TemporaryDirectory(prefix="autograder-template-") as tmp:
+        render(config, Path(tmp))  # a marker error stops us before the checked-in template is removed
     if out_dir.exists():
         shutil.rmtree(out_dir)
     return render(config, out_dir)

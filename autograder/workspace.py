@@ -69,8 +69,8 @@ def build_workspace(submission: Path, config: Config, dest: Path) -> Workspace:
             if has_theirs:
                 shutil.copyfile(theirs, dest / name)
                 ws.modules[module] = "submission"
-            else:
-                ws.missing[module] = f"{name} is missing from the submission"
+            else:  # keep the sentence about a missing submission folder, if any
+                ws.missing.setdefault(module, f"{name} is missing from the submission")
         elif role == "helper" and has_theirs:
             shutil.copyfile(theirs, dest / name)
             ws.modules[module] = "submission"

@@ -1,0 +1,1 @@
+"""The framework's own tests (run with `pytest autograder/tests`; a student's `pytest` never collects them)."""
