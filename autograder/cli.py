@@ -1,16 +1,57 @@
 """The command line: ``python -m autograder VERB`` (also installed as ``autograder``).
 
-    grade SUBMISSION [--results PATH]   grade a folder, print the table, write results.json
-    fixtures regen | verify             regenerate or check fixtures/ from the reference
-    template regen | verify             regenerate or check student_template/ from the reference
+    grade [SUBMISSION] [--results PATH]     grade a folder, print the table, write results.json
+    gradescope [--root ROOT]                Gradescope's flow on /autograder or a folder laid out like it
+    check [QUESTION ...] [--submission P]   a student's check: the table and the reasons, nothing else
+    build [--output autograder.zip]         the zip to upload to Gradescope (never the reference)
+    export [--format markdown|latex]        the student's implementations, by question, in one document
+    fixtures regen | verify                 regenerate or check fixtures/ from the reference
+    template regen | verify                 regenerate or check student_template/ from the reference
+
+``grade`` and ``gradescope`` take ``--time-budget SECONDS`` (or $AUTOGRADER_TIME_BUDGET)
+in place of ``time_limits.total_seconds``.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from autograder.config import ConfigError, load_config
+from typing import TYPE_CHECKING
+
+from autograder.config import VISIBILITIES, Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    from autograder.gradescope import GradescopeRoot
+
+TIME_BUDGET_VARIABLE = "AUTOGRADER_TIME_BUDGET"
+
+
+def _time_budget(args: argparse.Namespace) -> float | None:
+    """--time-budget, else $AUTOGRADER_TIME_BUDGET, else None (the config's)."""
+    if args.time_budget is not None:
+        return args.time_budget
+    value = os.environ.get(TIME_BUDGET_VARIABLE)
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"${TIME_BUDGET_VARIABLE} is {value!r}, not a number of seconds") from None
+    if not seconds > 0:
+        raise ConfigError(f"${TIME_BUDGET_VARIABLE} must be positive, not {value!r}")
+    return seconds
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError("the time budget must be positive")
+    return seconds
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -19,7 +60,7 @@ def _grade(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     submission = Path(args.submission) if args.submission else config.reference_dir
     results_path = Path(args.results) if args.results else None
-    report = grade(submission, config, results_path)
+    report = grade(submission, config, results_path, time_budget=_time_budget(args))
     print(f"Grading {submission}")
     print(report.table)
     if report.data.get("output"):
@@ -27,6 +68,95 @@ def _grade(args: argparse.Namespace) -> int:
     if results_path:
         print(f"results written to {results_path}")
     return 0  # whatever the submission did; the verdict is in the file
+
+
+def stdout_redactions(stdout_visibility: str) -> set[str]:
+    """Question visibilities whose verdicts must not appear in run_autograder's printed output.
+
+    Gradescope shows that output to students as ``stdout_visibility`` says; a
+    question less visible than it keeps its verdict to results.json.
+    """
+    if stdout_visibility == "hidden":
+        return set()
+    return {v for v in VISIBILITIES if v not in ("visible", stdout_visibility)}
+
+
+def _gradescope(args: argparse.Namespace) -> int:
+    from autograder.gradescope import GradescopeRoot
+    from autograder.results import write_atomically
+
+    root = GradescopeRoot.find(args.root)
+    try:
+        config = load_config(args.config)
+        budget = _time_budget(args)
+    except ConfigError as exc:  # the staff's mistake: Gradescope still gets a file that says so
+        write_atomically(root.results, {"score": 0, "output": f"The autograder is misconfigured: {exc}. "
+                                        "Please tell the course staff.", "tests": []})
+        raise
+    return _grade_gradescope(config, root, budget)
+
+
+def _grade_gradescope(config: Config, root: "GradescopeRoot", budget: float | None) -> int:
+    from autograder.gradescope import read_metadata
+    from autograder.grading import grade
+    from autograder.results import write_atomically
+    from autograder.scoring import format_table
+
+    info = read_metadata(root.metadata)
+    try:
+        report = grade(root.submission, config, root.results, time_budget=budget, submission_info=info)
+    except Exception as exc:  # noqa: BLE001 - a bug of ours; Gradescope must still get a results file
+        write_atomically(root.results, {"score": 0, "output": f"Internal error in the autograder "
+                                        f"({type(exc).__name__}: {exc}). Please tell the course staff.", "tests": []})
+        raise
+    print(f"Grading {root.submission}")
+    print(format_table(report.results, redact=stdout_redactions(config.stdout_visibility)))
+    print(report.data.get("output", ""))
+    print(f"results written to {root.results}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from autograder.local import run_check
+
+    config = load_config(args.config)
+    text, _, passed = run_check(config, tuple(args.questions), Path(args.submission) if args.submission else None)
+    print(text)
+    return 0 if passed else 1
+
+
+def _build(args: argparse.Namespace) -> int:
+    from autograder.build import BuildError, build_zip
+
+    config = load_config(args.config)
+    output = Path(args.output) if args.output else config.root / "autograder.zip"
+    try:
+        names = build_zip(config, output)
+    except BuildError as exc:
+        print(f"autograder build: {exc}; no zip written", file=sys.stderr)
+        return 1
+    folders = sorted({n.split("/", 1)[0] + "/" for n in names if "/" in n})
+    print(f"wrote {output}: {len(names)} files ({', '.join(folders)} and {len(names) - sum(1 for n in names if '/' in n)} "
+          "at the top); no file of the reference solution")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from autograder.export import export
+
+    config = load_config(args.config)
+    submission = Path(args.submission) if args.submission else config.default_submission
+    try:
+        document = export(config, submission, args.format)
+    except ValueError as exc:
+        print(f"autograder export: {exc}", file=sys.stderr)
+        return 1
+    if args.output:
+        Path(args.output).write_text(document, encoding="utf-8")
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(document)
+    return 0
 
 
 def _fixtures(args: argparse.Namespace) -> int:
@@ -63,11 +193,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description="Grade neural-network homework.")
     parser.add_argument("--config", help="path of autograder.yml (default: found from the current folder)")
     verbs = parser.add_subparsers(dest="verb", required=True)
+    budget_help = f"seconds for the whole run (default: time_limits.total_seconds, or ${TIME_BUDGET_VARIABLE})"
 
     grade = verbs.add_parser("grade", help="grade a submission folder")
     grade.add_argument("submission", nargs="?", help="the folder to grade (default: the reference solution)")
     grade.add_argument("--results", help="where to write results.json")
+    grade.add_argument("--time-budget", type=_positive_seconds, help=budget_help)
     grade.set_defaults(run=_grade)
+
+    gradescope = verbs.add_parser("gradescope", help="Gradescope's flow: grade ROOT/submission into "
+                                  "ROOT/results/results.json")
+    gradescope.add_argument("--root", help="a folder laid out like /autograder (default: $AUTOGRADER_ROOT, "
+                            "else /autograder)")
+    gradescope.add_argument("--time-budget", type=_positive_seconds, help=budget_help)
+    gradescope.set_defaults(run=_gradescope)
+
+    check = verbs.add_parser("check", help="check your code: one question (its name) or all")
+    check.add_argument("questions", nargs="*", metavar="QUESTION", help="question names, e.g. relu (default: all)")
+    check.add_argument("--submission", help="the folder of your files (default: from autograder.yml)")
+    check.set_defaults(run=_check)
+
+    build = verbs.add_parser("build", help="write the zip to upload to Gradescope")
+    build.add_argument("--output", help="where to write it (default: autograder.zip beside autograder.yml)")
+    build.set_defaults(run=_build)
+
+    export = verbs.add_parser("export", help="the submission's graded functions, by question, in one document")
+    export.add_argument("--format", choices=("markdown", "latex"), default="markdown")
+    export.add_argument("--submission", help="the folder of the code (default: from autograder.yml)")
+    export.add_argument("--output", help="the file to write (default: print it)")
+    export.set_defaults(run=_export)
 
     for name, run, what in (("fixtures", _fixtures, "fixtures/"), ("template", _template, "student_template/")):
         verb = verbs.add_parser(name, help=f"regenerate or verify {what}")

@@ -78,6 +78,15 @@ def _check_finite(got: np.ndarray, expected: np.ndarray, where: str) -> None:
         )
 
 
+def _describe_relative(errors: np.ndarray) -> str:
+    finite = errors[np.isfinite(errors)]
+    if finite.size == errors.size:
+        return _fmt(float(finite.max()))
+    if finite.size:
+        return f"{_fmt(float(finite.max()))} (not defined where 0 was expected)"
+    return "not defined (0 was expected)"
+
+
 def _hint(got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> str | None:
     """A guess at the mistake when the difference has a simple pattern."""
     def close(a: np.ndarray) -> bool:
@@ -91,6 +100,8 @@ def _hint(got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> str | None:
         return "got equals -expected everywhere: a sign error?"
     if got.ndim == 2 and got.shape[0] == got.shape[1] and close(got.T):
         return "got equals the transpose of expected: are the operands of a product swapped?"
+    if expected.size == 1:  # one number: any two differ by "a constant factor"
+        return None
     scale = float(np.sum(got * expected) / np.sum(expected * expected))
     if np.isfinite(scale) and abs(scale - 1) > 1e-6 and close(got / scale):
         return (
@@ -142,14 +153,15 @@ def expect_close(
         return
     excess = np.where(failing, abs_err - allowed, -np.inf)
     index = np.unravel_index(int(np.argmax(excess)), excess.shape)
-    rel_err = abs_err / np.maximum(np.abs(exp64), np.finfo(np.float64).tiny)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel_err = np.where(exp64 != 0, abs_err / np.abs(exp64), np.inf)
     lines = [
         f"{where}: values differ at {int(failing.sum())} of {failing.size} elements "
         f"(tolerance {tol.describe()}).",
-        f"  worst element at index {[int(i) for i in index]}: expected {_fmt(exp64[index])}, "
-        f"got {_fmt(got64[index])}",
+        (f"  worst element at index {[int(i) for i in index]}: " if index else "  ")
+        + f"expected {_fmt(exp64[index])}, got {_fmt(got64[index])}",
         f"  max abs error {_fmt(float(np.nanmax(abs_err)))}, "
-        f"max rel error {_fmt(float(np.nanmax(np.where(failing, rel_err, 0.0))))}",
+        f"max rel error {_describe_relative(rel_err[failing])}",
     ]
     hint = _hint(got64, exp64, tol)
     if hint:

@@ -5,6 +5,7 @@ needs (questions, points, file roles, limits) comes from this file.
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ class Question:
     title: str
     points: float
     visibility: str = "visible"
+    functions: tuple[str, ...] = ()  # what the student writes, e.g. ("layers.relu_forward",); used by `export`
 
     @property
     def label(self) -> str:
@@ -59,6 +61,7 @@ class Config:
     time_limits: TimeLimits = field(default_factory=TimeLimits)
     visibility: str = "visible"  # of the whole result on Gradescope
     stdout_visibility: str = "hidden"
+    show_student_output: bool = False  # append what the student's code printed to each question's output
     options: dict[str, Any] = field(default_factory=dict)  # assignment-specific switches
 
     @property
@@ -88,13 +91,21 @@ def load_config(path: Path | str | None = None) -> Config:
     found = Path(path) if path else find_config()
     if found is None or not found.is_file():
         raise ConfigError(f"no {CONFIG_NAME} found (looked in {Path.cwd()} and its parents)")
+    found = found.resolve()
+    return _load_cached(found, found.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(found: Path, mtime_ns: int) -> Config:
+    """Parsing YAML is slow and tests ask for the config often; an edit changes the mtime."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        raw = yaml.safe_load(found.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(found.read_text(encoding="utf-8"), Loader=loader) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{found}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{found}: the top level must be a mapping")
-    return _parse(raw, found.parent.resolve(), found)
+    return _parse(raw, found.parent, found)
 
 
 def _parse(raw: dict, root: Path, source: Path) -> Config:
@@ -120,6 +131,7 @@ def _parse(raw: dict, root: Path, source: Path) -> Config:
             title=str(spec.get("title", name)),
             points=float(spec["points"]),
             visibility=visibility,
+            functions=_functions(spec.get("functions"), f"{source}: question {name!r}"),
         )
     if not questions:
         raise ConfigError(f"{source}: no questions defined")
@@ -132,6 +144,9 @@ def _parse(raw: dict, root: Path, source: Path) -> Config:
     for key in ("visibility", "stdout_visibility"):
         if results.get(key, "visible") not in VISIBILITIES:
             raise ConfigError(f"{source}: results.{key} is {results[key]!r}; use one of {VISIBILITIES}")
+    show_student_output = results.get("show_student_output", False)
+    if not isinstance(show_student_output, bool):
+        raise ConfigError(f"{source}: results.show_student_output is {show_student_output!r}; use true or false")
     return Config(
         path=source.resolve(),
         root=root,
@@ -146,5 +161,21 @@ def _parse(raw: dict, root: Path, source: Path) -> Config:
         time_limits=time_limits,
         visibility=str(results.get("visibility", "visible")),
         stdout_visibility=str(results.get("stdout_visibility", "hidden")),
+        show_student_output=show_student_output,
         options=dict(raw.get("options") or {}),
     )
+
+
+def _functions(raw: Any, where: str) -> tuple[str, ...]:
+    """A question's ``functions:``: "module.function" or "module.Class.method" names."""
+    if raw is None:
+        return ()
+    if isinstance(raw, str) or not isinstance(raw, list):
+        raise ConfigError(f"{where}: functions must be a list such as [layers.relu_forward]")
+    names = []
+    for item in raw:
+        parts = str(item).split(".")
+        if len(parts) < 2 or not all(part.isidentifier() for part in parts):
+            raise ConfigError(f"{where}: {item!r} in functions is not module.function or module.Class.method")
+        names.append(str(item))
+    return tuple(names)

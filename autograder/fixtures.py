@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import inspect
 import io
 import json
 import sys
@@ -88,7 +87,7 @@ class FixtureSet:
         names = [c.name for c in self.cases]
         if len(set(names)) != len(names):
             raise ValueError(f"fixture set {name!r} has duplicate case names: {names}")
-        self.declared_in = Path(inspect.stack()[1].filename).resolve()
+        self.declared_in = Path(sys._getframe(1).f_code.co_filename).resolve()  # the declaring test file
         previous = _REGISTRY.get(name)
         if previous is not None and previous.declared_in != self.declared_in:
             raise ValueError(f"fixture set {name!r} is declared in {previous.declared_in} and {self.declared_in}")

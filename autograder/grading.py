@@ -17,9 +17,10 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 from autograder.config import Config, Question
+from autograder.gradescope import SubmissionInfo
 from autograder.results import build_results, validate_results, write_atomically
 from autograder.scoring import NOT_RUN, QuestionResult, TestOutcome, format_table, score_all
 
@@ -84,9 +85,14 @@ def _run_child(command: list[str], cwd: Path, budget: float, log_path: Path) -> 
             return None, True
 
 
+def budget_message(budget: float) -> str:
+    """Why a check did not run when the run's time budget ran out (shown after "not run: ")."""
+    return f"time budget exhausted (the whole run may take {budget:g} s)"
+
+
 def _unfinished_reason(journal: Journal, nodeid: str, exit_code: int | None, timed_out: bool, budget: float) -> str:
     if timed_out:
-        return f"time budget of {budget:g} s exhausted before this test finished"
+        return budget_message(budget)
     if nodeid == journal.last_started:
         return (f"the grading process stopped abruptly during this test (exit code {exit_code}); "
                 "does the code call exit(), os._exit() or crash the interpreter?")
@@ -104,17 +110,42 @@ def _questions_with_implicit(config: Config, outcomes: list[TestOutcome]) -> lis
     return questions
 
 
-def grade(submission: Path, config: Config, results_path: Path | None = None) -> GradeReport:
-    """Grade ``submission`` and write results.json; never raises for the submission's sake."""
+def marker_expression(questions: Iterable[str]) -> str:
+    """The ``-m`` expression that selects these questions' tests."""
+    return " or ".join(questions)
+
+
+def grade(
+    submission: Path,
+    config: Config,
+    results_path: Path | None = None,
+    *,
+    questions: Sequence[str] | None = None,
+    time_budget: float | None = None,
+    submission_info: SubmissionInfo | None = None,
+) -> GradeReport:
+    """Grade ``submission`` and write results.json; never raises for the submission's sake.
+
+    Args:
+        submission: the folder of the student's files.
+        config: the assignment.
+        results_path: where to write results.json (nowhere if None).
+        questions: grade only these questions (their markers); default all.
+        time_budget: seconds for the whole run instead of ``time_limits.total_seconds``.
+        submission_info: what Gradescope's submission_metadata.json says, for the output.
+    """
     started = time.monotonic()
-    budget = config.time_limits.total_seconds
+    budget = time_budget if time_budget is not None else config.time_limits.total_seconds
     with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
         journal_path, log_path = Path(tmp) / "journal.jsonl", Path(tmp) / "pytest.log"
         command = [
             sys.executable, "-m", "pytest", str(config.tests_dir),
             f"--autograder-config={config.path}", f"--submission={submission.resolve()}",
             f"--journal={journal_path}", "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
+            "--show-capture=no",  # what the student printed reaches the results through the journal, clipped
         ]
+        if questions:
+            command += ["-m", marker_expression(questions)]
         exit_code, timed_out = _run_child(command, config.root, budget, log_path)
         journal = read_journal(journal_path)
         log = log_path.read_text(encoding="utf-8", errors="replace")
@@ -127,16 +158,25 @@ def grade(submission: Path, config: Config, results_path: Path | None = None) ->
             outcome.message = _unfinished_reason(journal, outcome.nodeid, exit_code, timed_out, budget)
             done = outcome
         outcomes.append(done)
-    results = score_all(_questions_with_implicit(config, outcomes), outcomes)
+    graded = _questions_with_implicit(config, outcomes)
+    if questions:
+        graded = [q for q in graded if q.name in questions]
+    results = score_all(graded, outcomes, config.show_student_output)
 
-    summary = ""
-    if not journal.collected:
-        summary = "The tests could not be collected, so nothing was graded. The test run said:\n" + log[-_OUTPUT_TAIL_CHARS:]
+    summary = [submission_info.describe()] if submission_info else []
+    if not journal.collected and timed_out:
+        summary.append(f"Grading stopped when its time budget of {budget:g} s ran out, before the tests were "
+                       "even collected; nothing was graded.")
+        for result in results:
+            result.output = f"not run: {budget_message(budget)}, before the tests were collected."
+    elif not timed_out and journal.last_started is None and exit_code not in (0, 5):  # 5: none selected (-m)
+        summary.append("The tests could not be collected, so nothing was graded. The test run said:\n"
+                       + log[-_OUTPUT_TAIL_CHARS:])
         for result in results:
             result.output = "not run: the tests could not be started (see the overall output)."
     elif timed_out:
-        summary = f"Grading stopped when its time budget of {budget:g} s ran out; unfinished checks score 0."
-    data = build_results(config, results, time.monotonic() - started, summary)
+        summary.append(f"Grading stopped when its time budget of {budget:g} s ran out; unfinished checks score 0.")
+    data = build_results(config, results, time.monotonic() - started, "\n".join(s for s in summary if s))
     problems = validate_results(data)
     if problems:  # a bug of ours: still hand Gradescope a file it accepts
         data = {"score": 0, "output": "internal error in the autograder: " + "; ".join(problems), "tests": []}

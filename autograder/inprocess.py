@@ -130,10 +130,11 @@ class InProcessStudent(Student):
         return SubmissionImportError(name, summary, details)
 
     # -- handles --------------------------------------------------------------
-    def _handle(self, obj: Any) -> Handle:
+    def _handle(self, obj: Any, label: str | None = None) -> Handle:
+        """A new handle; ``label`` names it in messages ("TwoLayerNet.loss" rather than "method")."""
         handle_id = len(self._objects) + 1
         self._objects[handle_id] = obj
-        return Handle(self, handle_id, type(obj).__name__)
+        return Handle(self, handle_id, label or type(obj).__name__)
 
     def _resolve(self, value: Any) -> Any:
         if isinstance(value, Handle):
@@ -212,9 +213,10 @@ class InProcessStudent(Student):
             if _belongs_to_the_harness(exc):
                 raise
             raise self._raised(f"{handle.type_name}.{name}", exc) from None
+        label = f"{handle.type_name}.{name}"
         if as_handle:
-            return self._handle(value)
-        return to_plain(value, self._handle, f"{handle.type_name}.{name}")
+            return self._handle(value, label)
+        return to_plain(value, lambda obj: self._handle(obj, label if callable(obj) else None), label)
 
     def set_attr(self, handle: Handle, name: str, value: Any) -> None:
         setattr(self._resolve(handle), name, copy_in(value, self._resolve))

@@ -26,7 +26,7 @@ from autograder.errors import GradingFailure, StudentCodeError
 from autograder.fixtures import FixtureError
 from autograder.results import build_results, write_atomically
 from autograder.scoring import (
-    ERROR, FAILED, PASSED, SKIPPED, XFAILED, XPASSED, TestOutcome, format_table, score_all,
+    ERROR, FAILED, MAX_STUDENT_OUTPUT_CHARS, PASSED, SKIPPED, XFAILED, XPASSED, TestOutcome, format_table, score_all,
 )
 
 _SCORE_ATTRIBUTES = ("__score__", "__leaderboard_value__")  # state gradescope-utils leaves on a test function
@@ -168,15 +168,31 @@ class GradingSession:
         if item.nodeid in self.outcomes:
             self._journal({"event": "start", "nodeid": item.nodeid})
 
+    @pytest.hookimpl(specname="pytest_runtest_makereport", tryfirst=True)
+    def pytest_runtest_makereport_short(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
+        """A verdict's failure report holds its sentence, not a framework traceback.
+
+        Building pytest's own long representation first would cost ~0.1 s
+        per failure, which adds up when a template fails hundreds of checks.
+        """
+        if item.nodeid not in self.outcomes or call.excinfo is None:
+            return None
+        if not isinstance(call.excinfo.value, _SHORT_ERRORS):
+            return None
+        sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
+        return pytest.TestReport(
+            item.nodeid, item.location, {k: 1 for k in item.keywords}, "failed", str(call.excinfo.value),
+            call.when, sections, call.duration, call.start, call.stop, user_properties=item.user_properties,
+        )
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = (yield).get_result()
         outcome = self.outcomes.get(item.nodeid)
         if outcome is None:
             return
-        if call.excinfo is not None and isinstance(call.excinfo.value, _SHORT_ERRORS):
-            report.longrepr = str(call.excinfo.value)  # the reason, without a framework traceback
         self._record(outcome, item, call, report)
+        outcome.stdout = _clip_printed(report.capstdout)  # each phase's report holds the earlier phases' too
         if report.when == "teardown":
             self._finish(outcome, item)
 
@@ -219,7 +235,7 @@ class GradingSession:
     # -- the end ------------------------------------------------------------
     def question_results(self):
         questions = [*self.assignment.questions.values(), *self.implicit_questions.values()]
-        return score_all(questions, self.outcomes.values())
+        return score_all(questions, self.outcomes.values(), self.assignment.show_student_output)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.outcomes:
@@ -249,6 +265,12 @@ class GradingSession:
             self._student.close()
         if self._workspace_dir:
             shutil.rmtree(self._workspace_dir, ignore_errors=True)
+
+
+def _clip_printed(text: str) -> str:
+    if len(text) <= MAX_STUDENT_OUTPUT_CHARS:
+        return text
+    return text[:MAX_STUDENT_OUTPUT_CHARS] + f"\n... ({len(text) - MAX_STUDENT_OUTPUT_CHARS} more characters cut)"
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

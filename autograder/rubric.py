@@ -3,8 +3,11 @@
 ``find_batch_loops`` finds the Python loops of a function that walk over the
 examples of a batch: ``for i in range(N)`` where N comes from
 ``x.shape[0]`` or ``len(x)`` of an argument, and ``for row in x`` (or
-``enumerate(x)``, ``zip(x, ...)``) over an argument. Loops over other
-dimensions (classes, kernel positions, layers) are allowed.
+``enumerate(x)``, ``zip(x, ...)``) over a batch array, and ``while`` loops
+bounded by the batch size. Loops over other dimensions (classes, kernel
+positions, layers) are allowed. It is a heuristic over the assignment's
+conventions (the first parameter, or the first item of a cache, holds the
+batch), so its message names the loop it found.
 """
 from __future__ import annotations
 
@@ -33,44 +36,70 @@ def _find_function(tree: ast.Module, qualified: str) -> ast.FunctionDef | None:
     return next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None)
 
 
-class _BatchSizes(ast.NodeVisitor):
-    """Names bound to an argument's batch size: N = x.shape[0]; N, D = x.shape; N = len(x)."""
+_METADATA = ("shape", "size", "ndim", "dtype")  # attributes that describe an array, not hold its data
 
-    def __init__(self, arguments: set[str]):
-        self.arguments = arguments
+
+class _BatchSizes(ast.NodeVisitor):
+    """Which names hold batch arrays, and which hold the batch size.
+
+    Batch arrays: the first parameter (x, dout, scores by the assignment's
+    convention), the first item unpacked from another parameter (``x, w, b =
+    cache``), and anything computed from a batch array (``rows =
+    x.reshape(N, -1)``). Batch sizes: ``N = a.shape[0]``, ``N, D = a.shape``
+    and ``N = len(a)`` for a batch array ``a``.
+    """
+
+    def __init__(self, parameters: list[str]):
+        self.parameters = set(parameters)
+        self.arrays: set[str] = set(parameters[:1])
         self.sizes: dict[str, str] = {}
+
+    def is_batch_array(self, node: ast.AST) -> bool:
+        """Whether an expression is an array computed from a batch array (not its shape)."""
+        if isinstance(node, ast.Name):
+            return node.id in self.arrays
+        if isinstance(node, ast.Attribute):
+            return node.attr not in _METADATA and self.is_batch_array(node.value)
+        if isinstance(node, ast.Subscript):
+            return self.is_batch_array(node.value)
+        if isinstance(node, ast.Call):  # x.reshape(...), np.exp(x), np.dot(x, w)
+            receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+            return (receiver is not None and self.is_batch_array(receiver)) or any(
+                self.is_batch_array(arg) for arg in node.args)
+        if isinstance(node, ast.BinOp):
+            return self.is_batch_array(node.left) or self.is_batch_array(node.right)
+        if isinstance(node, ast.UnaryOp):
+            return self.is_batch_array(node.operand)
+        return False
 
     def batch_size_of(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Name) and node.id in self.sizes:
             return self.sizes[node.id]
         if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
-                and node.value.attr == "shape" and _root_name(node.value.value) in self.arguments
+                and node.value.attr == "shape" and self.is_batch_array(node.value.value)
                 and isinstance(node.slice, ast.Constant) and node.slice.value == 0):
-            return f"{ast.unparse(node)}, the batch size"
+            return f"{ast.unparse(node)} is the batch size"
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len"
-                and node.args and _root_name(node.args[0]) in self.arguments):
-            return f"{ast.unparse(node)}, the batch size"
+                and node.args and self.is_batch_array(node.args[0])):
+            return f"{ast.unparse(node)} is the batch size"
         return None
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        value = node.value
         for target in node.targets:
             if isinstance(target, ast.Name):
-                why = self.batch_size_of(node.value)
+                why = self.batch_size_of(value)
                 if why:
-                    self.sizes[target.id] = f"{target.id} is {why.split(',')[0]}, the batch size"
+                    self.sizes[target.id] = f"{target.id} = {ast.unparse(value)}, the batch size"
+                elif self.is_batch_array(value):
+                    self.arrays.add(target.id)
             elif isinstance(target, ast.Tuple) and target.elts and isinstance(target.elts[0], ast.Name):
-                value = node.value
-                if (isinstance(value, ast.Attribute) and value.attr == "shape"
-                        and _root_name(value.value) in self.arguments):
-                    first = target.elts[0].id
-                    self.sizes[first] = f"{first} is {ast.unparse(value)}[0], the batch size"
+                first = target.elts[0].id
+                if isinstance(value, ast.Attribute) and value.attr == "shape" and self.is_batch_array(value.value):
+                    self.sizes[first] = f"{first} = {ast.unparse(value)}[0], the batch size"
+                elif isinstance(value, ast.Name) and value.id in self.parameters:
+                    self.arrays.add(first)  # x, w, b = cache: a cache starts with the batch input
         self.generic_visit(node)
-
-
-def _root_name(node: ast.AST) -> str | None:
-    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
-        node = node.func if isinstance(node, ast.Call) else node.value
-    return node.id if isinstance(node, ast.Name) else None
 
 
 def _loop_reason(iterable: ast.AST, sizes: _BatchSizes) -> str | None:
@@ -81,8 +110,8 @@ def _loop_reason(iterable: ast.AST, sizes: _BatchSizes) -> str | None:
             return sizes.batch_size_of(bound)
         if name in ("enumerate", "zip", "reversed"):
             return next((r for r in (_loop_reason(a, sizes) for a in args) if r), None)
-    if isinstance(iterable, ast.Name) and iterable.id in sizes.arguments:
-        return f"iterates over the rows of {iterable.id}"
+    if isinstance(iterable, ast.Name) and iterable.id in sizes.arrays:
+        return f"it iterates over the examples of {iterable.id}"
     return None
 
 
@@ -95,15 +124,23 @@ def find_batch_loops(source: str, function: str) -> list[Loop] | None:
     node = _find_function(tree, function)
     if node is None:
         return None
-    arguments = {a.arg for a in node.args.args + node.args.kwonlyargs} - {"self"}
-    sizes = _BatchSizes(arguments)
-    sizes.visit(node)
+    parameters = [a.arg for a in node.args.args if a.arg != "self"]
+    sizes = _BatchSizes(parameters)
+    for statement in node.body:  # in order, so that names are known before the loops that use them
+        sizes.visit(statement)
     loops = []
     for child in ast.walk(node):
         if isinstance(child, (ast.For, ast.AsyncFor)):
             header, iterable = f"for {ast.unparse(child.target)} in {ast.unparse(child.iter)}", child.iter
         elif isinstance(child, ast.comprehension):
             header, iterable = f"for {ast.unparse(child.target)} in {ast.unparse(child.iter)}", child.iter
+        elif isinstance(child, ast.While):
+            header = f"while {ast.unparse(child.test)}"
+            bounds = [n for n in ast.walk(child.test) if isinstance(n, (ast.Name, ast.Subscript, ast.Call))]
+            why = next((w for w in map(sizes.batch_size_of, bounds) if w), None)
+            if why:
+                loops.append(Loop(child.lineno, header, why))
+            continue
         else:
             continue
         why = _loop_reason(iterable, sizes)

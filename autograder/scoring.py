@@ -16,6 +16,7 @@ PASSED, FAILED, ERROR, SKIPPED, XFAILED, XPASSED, NOT_RUN = (
 )
 _MAX_MESSAGE_CHARS = 1500  # one failing check; a 2 a.m. reader needs the first paragraph
 _MAX_OUTPUT_CHARS = 8000  # one question's output on Gradescope
+MAX_STUDENT_OUTPUT_CHARS = 10_000  # what a student's code printed, per check and per question
 _SCORE_DIGITS = 4
 
 
@@ -36,6 +37,7 @@ class TestOutcome:
     leaderboard: dict[str, Any] | None = None  # {"name", "value", "order"}
     notes: list[str] = field(default_factory=list)  # e.g. inputs mutated in place
     number: str | None = None  # of the question a decorator-only test makes (from @number)
+    stdout: str = ""  # what the test printed (the student's code, in-process), clipped
 
     @property
     def short_name(self) -> str:
@@ -88,10 +90,23 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 40].rstrip() + f"\n... ({len(text) - limit + 40} more characters cut)"
 
 
+def _redacted(outcome: TestOutcome, question: Question) -> bool:
+    """Whether this check's details must not show in its question's output.
+
+    A check less visible than its question (a ``@visibility("hidden")`` test
+    inside a visible question) would otherwise leak through the question's text.
+    """
+    return outcome.visibility not in (None, "visible", question.visibility)
+
+
+def _shows_details(outcome: TestOutcome, question: Question) -> bool:
+    return outcome.hide_errors is None and not _redacted(outcome, question)
+
+
 def _visible_message(outcome: TestOutcome, question: Question) -> str:
     if outcome.hide_errors is not None:
         return outcome.hide_errors or "a check failed"
-    if outcome.visibility == "hidden" and question.visibility != "hidden":
+    if _redacted(outcome, question):
         return "a hidden check did not pass"
     if outcome.outcome == SKIPPED:
         return f"skipped: {outcome.message}" if outcome.message else "skipped"
@@ -102,60 +117,107 @@ def _visible_message(outcome: TestOutcome, question: Question) -> str:
     return _clip(outcome.message or outcome.outcome, _MAX_MESSAGE_CHARS)
 
 
-def explain(question: Question, outcomes: list[TestOutcome]) -> str:
-    """The output shown for a question: a verdict sentence, then one line per lost check."""
+def _check_line(outcome: TestOutcome, question: Question, message: str) -> str:
+    return f"- {message}" if _redacted(outcome, question) else f"- {outcome.short_name}: {message}"
+
+
+def _unfinished_lines(question: Question, unfinished: list[TestOutcome], total: int) -> list[str]:
+    """Checks that never ran (time budget, a crash), first: the reason leads the output."""
+    messages = [_visible_message(o, question) for o in unfinished]
+    if len(set(messages)) > 1:
+        lines = [f"not run: {len(unfinished)} of its {total} checks did not finish:"]
+        return lines + [_check_line(o, question, m.removeprefix("not run: ")) for o, m in zip(unfinished, messages)]
+    if total == 1:
+        return [messages[0]]
+    count = f"none of its {total} checks finished" if len(unfinished) == total else (
+        f"{len(unfinished)} of its {total} checks did not finish")
+    return [f"{messages[0]} ({count})"]
+
+
+def _failed_lines(question: Question, failed: list[TestOutcome], total: int) -> list[str]:
+    messages = [_visible_message(o, question) for o in failed]
+    if total == 1:
+        return [f"The check failed: {messages[0]}"]
+    count = "All" if len(failed) == total else f"{len(failed)} of"
+    if len(set(messages)) == 1:
+        return [f"{count} {total} checks failed: {messages[0]}"]
+    return [f"{count} {total} checks failed:"] + [
+        _check_line(o, question, m) for o, m in zip(failed, messages)]
+
+
+def explain(question: Question, outcomes: list[TestOutcome], show_output: bool = False) -> str:
+    """The output shown for a question: a verdict sentence, then one line per lost check.
+
+    Checks that did not run come first, each line starts with the reason, and
+    nothing of a check hidden inside a visible question is shown. With
+    ``show_output``, what the student's code printed follows.
+    """
     if not outcomes:
         return "No test checks this question, so it scores 0; tell the course staff."
     lost = [o for o in outcomes if o.earned() < o.weight]
-    notes = list(dict.fromkeys(note for o in outcomes for note in o.notes))
     total = len(outcomes)
     if not lost:
         lines = [f"All {total} checks passed." if total > 1 else "The check passed."]
     else:
-        messages = [_visible_message(o, question) for o in lost]
-        if total == 1:
-            lines = [f"The check failed: {messages[0]}"]
-        elif len(set(messages)) == 1:
-            count = "All" if len(lost) == total else f"{len(lost)} of"
-            lines = [f"{count} {total} checks failed: {messages[0]}"]
-        else:
-            lines = [f"{len(lost)} of {total} checks failed:"]
-            for outcome, message in zip(lost, messages):
-                lines.append(f"- {outcome.short_name}: {message}")
+        unfinished = [o for o in lost if o.outcome == NOT_RUN and _shows_details(o, question)]
+        failed = [o for o in lost if o not in unfinished]
+        lines = _unfinished_lines(question, unfinished, total) if unfinished else []
+        lines += _failed_lines(question, failed, total) if failed else []
     shown = "\n".join(lines)
+    notes = dict.fromkeys(note for o in outcomes if _shows_details(o, question) for note in o.notes)
     lines += [f"note: {note}" for note in notes if note not in shown]
-    return _clip("\n".join(lines), _MAX_OUTPUT_CHARS)
+    text = _clip("\n".join(lines), _MAX_OUTPUT_CHARS)
+    printed = student_output(question, outcomes) if show_output else ""
+    return f"{text}\n\n{printed}" if printed else text
 
 
-def score_question(question: Question, outcomes: list[TestOutcome]) -> QuestionResult:
+def student_output(question: Question, outcomes: list[TestOutcome]) -> str:
+    """What the student's code printed during this question's checks, clipped to a sane size."""
+    parts = [f"[{o.short_name}]\n{o.stdout.rstrip()}" for o in outcomes
+             if o.stdout.strip() and _shows_details(o, question)]
+    if not parts:
+        return ""
+    return "What your code printed:\n" + _clip("\n".join(parts), MAX_STUDENT_OUTPUT_CHARS)
+
+
+def score_question(question: Question, outcomes: list[TestOutcome], show_output: bool = False) -> QuestionResult:
     total_weight = sum(o.weight for o in outcomes)
     earned = sum(o.earned() for o in outcomes)
     fraction = earned / total_weight if total_weight > 0 else 0.0
     score = round(question.points * fraction, _SCORE_DIGITS)
-    return QuestionResult(question, score, outcomes, explain(question, outcomes))
+    return QuestionResult(question, score, outcomes, explain(question, outcomes, show_output))
 
 
-def score_all(questions: Iterable[Question], outcomes: Iterable[TestOutcome]) -> list[QuestionResult]:
+def score_all(
+    questions: Iterable[Question], outcomes: Iterable[TestOutcome], show_output: bool = False
+) -> list[QuestionResult]:
     """Score every question, in the order of their numbers; none is ever left out."""
     by_question: dict[str, list[TestOutcome]] = {}
     for outcome in outcomes:
         by_question.setdefault(outcome.question, []).append(outcome)
-    ordered = sorted(questions, key=lambda q: _number_key(q.number))
-    return [score_question(q, by_question.get(q.name, [])) for q in ordered]
+    ordered = sorted(questions, key=lambda q: number_key(q.number))
+    return [score_question(q, by_question.get(q.name, []), show_output) for q in ordered]
 
 
-def _number_key(number: str) -> tuple:
+def number_key(number: str) -> tuple:
+    """Sort key of a question number: "1.10" after "1.9"."""
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in number.split("."))
 
 
-def format_table(results: list[QuestionResult], hidden_label: bool = True) -> str:
-    """The per-question table printed at the end of a run."""
+def format_table(results: list[QuestionResult], hidden_label: bool = True, redact: Iterable[str] = ()) -> str:
+    """The per-question table printed at the end of a run.
+
+    Questions whose visibility is in ``redact`` show their score but not why.
+    """
+    redact = set(redact)
     rows = []
     for r in results:
-        first_line = r.summary
+        hidden = r.question.visibility in redact
+        first_line = "(not shown here)" if hidden else r.summary
         if hidden_label and r.question.visibility != "visible":
             first_line = f"[{r.question.visibility}] {first_line}"
-        rows.append((r.question.number, r.question.title, f"{r.score:g} / {r.max_score:g}", first_line))
+        points = f"{'?' if hidden else f'{r.score:g}'} / {r.max_score:g}"
+        rows.append((r.question.number, r.question.title, points, first_line))
     total = sum(r.score for r in results)
     possible = sum(r.max_score for r in results)
     width_number = max([len("#")] + [len(row[0]) for row in rows])

@@ -81,3 +81,489 @@ def relu_backward(dout, cache):
     dx = dout * (x > 0)
     # END SOLUTION
     return dx
+
+
+def leaky_relu_forward(x, alpha=0.01):
+    """Forward pass of a layer of leaky ReLUs.
+
+    Inputs:
+    - x: input of any shape
+    - alpha: slope for negative inputs, a float in [0, 1)
+
+    Returns a tuple of:
+    - out: output of the same shape as x: x where x > 0, alpha * x elsewhere
+    - cache: (x, alpha)
+    """
+    # BEGIN SOLUTION: compute out: x where x > 0, alpha * x elsewhere
+    out = np.where(x > 0, x, alpha * x)
+    # END SOLUTION
+    cache = (x, alpha)
+    return out, cache
+
+
+def leaky_relu_backward(dout, cache):
+    """Backward pass of a layer of leaky ReLUs.
+
+    Inputs:
+    - dout: upstream derivative, of any shape
+    - cache: (x, alpha) as returned by leaky_relu_forward
+
+    Returns:
+    - dx: gradient with respect to x, of the same shape as dout
+    """
+    x, alpha = cache
+    # BEGIN SOLUTION: pass dout through where x > 0 and scale it by alpha elsewhere
+    dx = np.where(x > 0, dout, alpha * dout)
+    # END SOLUTION
+    return dx
+
+
+def sigmoid_forward(x):
+    """Forward pass of a layer of sigmoids, 1 / (1 + exp(-x)) elementwise.
+
+    Must neither overflow nor return NaN for abs(x) up to 1e4: exp is only
+    ever taken of a non-positive number.
+
+    Input:
+    - x: input of any shape
+
+    Returns a tuple of:
+    - out: output of the same shape as x, in [0, 1]
+    - cache: out
+    """
+    # BEGIN SOLUTION: compute out = 1 / (1 + exp(-x)) without overflow in exp for large abs(x)
+    z = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+    out = np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    # END SOLUTION
+    cache = out
+    return out, cache
+
+
+def sigmoid_backward(dout, cache):
+    """Backward pass of a layer of sigmoids.
+
+    Inputs:
+    - dout: upstream derivative, of any shape
+    - cache: the forward's output s = sigmoid(x), of the same shape as dout
+
+    Returns:
+    - dx: gradient with respect to x
+    """
+    s = cache
+    # BEGIN SOLUTION: compute dx from s: the derivative of the sigmoid is s * (1 - s)
+    dx = dout * s * (1 - s)
+    # END SOLUTION
+    return dx
+
+
+def tanh_forward(x):
+    """Forward pass of a layer of hyperbolic tangents.
+
+    Input:
+    - x: input of any shape
+
+    Returns a tuple of:
+    - out: output of the same shape as x, tanh(x) elementwise
+    - cache: out
+    """
+    # BEGIN SOLUTION: compute out = tanh(x) elementwise
+    out = np.tanh(x)
+    # END SOLUTION
+    cache = out
+    return out, cache
+
+
+def tanh_backward(dout, cache):
+    """Backward pass of a layer of hyperbolic tangents.
+
+    Inputs:
+    - dout: upstream derivative, of any shape
+    - cache: the forward's output t = tanh(x), of the same shape as dout
+
+    Returns:
+    - dx: gradient with respect to x
+    """
+    t = cache
+    # BEGIN SOLUTION: compute dx from t: the derivative of tanh is 1 - t ** 2
+    dx = dout * (1 - t ** 2)
+    # END SOLUTION
+    return dx
+
+
+def softmax_forward(x):
+    """Forward pass of a softmax over the classes of each example.
+
+    Must neither overflow nor return NaN for scores up to 1e4 in absolute
+    value: subtracting a row's maximum leaves its softmax unchanged.
+
+    Input:
+    - x: scores of shape (N, C)
+
+    Returns a tuple of:
+    - out: probabilities of shape (N, C); each row is positive and sums to 1
+    - cache: out
+    """
+    # BEGIN SOLUTION: compute the softmax of each row of x, stable for large scores
+    e = np.exp(x - x.max(axis=1, keepdims=True))  # (N, C), largest entry of each row is 1
+    out = e / e.sum(axis=1, keepdims=True)
+    # END SOLUTION
+    cache = out
+    return out, cache
+
+
+def softmax_backward(dout, cache):
+    """Backward pass of a softmax over the classes of each example.
+
+    For each row, dx_i = J_i^T dout_i, where J_i = diag(p_i) - p_i p_i^T is
+    the Jacobian of the softmax at that row (see softmax_jacobian).
+
+    Inputs:
+    - dout: upstream derivative of shape (N, C)
+    - cache: the forward's output p, of shape (N, C)
+
+    Returns:
+    - dx: gradient with respect to the scores x, of shape (N, C)
+    """
+    p = cache
+    # BEGIN SOLUTION: compute dx row by row as J^T dout through the softmax's Jacobian, without building J
+    dx = p * (dout - np.sum(dout * p, axis=1, keepdims=True))  # J_i^T dout_i for every row i at once
+    # END SOLUTION
+    return dx
+
+
+def softmax_jacobian(s):
+    """The Jacobian of the softmax of one vector of scores.
+
+    Input:
+    - s: scores of shape (C,)
+
+    Returns:
+    - J: array of shape (C, C), J[i, j] = d softmax(s)_i / d s_j = p_i (delta_ij - p_j),
+      that is diag(p) - p p^T with p = softmax(s)
+    """
+    # BEGIN SOLUTION: compute p = softmax(s), then J = diag(p) - p p^T
+    probs, _ = softmax_forward(s[np.newaxis, :])  # (1, C)
+    p = probs[0]
+    J = np.diag(p) - np.outer(p, p)
+    # END SOLUTION
+    return J
+
+
+def dropout_forward(x, dropout_param):
+    """Forward pass of inverted dropout.
+
+    In train mode each unit is zeroed with probability p and the kept units
+    are scaled by 1 / (1 - p), so that the expectation of every output equals
+    its input; in test mode the layer is the identity.
+
+    Inputs:
+    - x: input of any shape
+    - dropout_param: a dict with the keys
+      - mode: 'train' or 'test'
+      - p: the probability of dropping each unit, in [0, 1)
+      - seed: an int that makes the mask reproducible, or None; draw the mask
+        from np.random.default_rng(seed) rather than reseeding the global RNG
+
+    Returns a tuple of:
+    - out: output of the same shape as x
+    - cache: (dropout_param, mask), mask being None in test mode
+    """
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    mask = None
+    if mode == "train":
+        # BEGIN SOLUTION: draw a mask that keeps each unit with probability 1 - p, scaled by 1 / (1 - p); apply it
+        rng = np.random.default_rng(dropout_param.get("seed"))
+        mask = (rng.random(x.shape) >= p) / (1 - p)
+        out = x * mask
+        # END SOLUTION
+    elif mode == "test":
+        # BEGIN SOLUTION: in test mode, dropout does nothing
+        out = x.copy()
+        # END SOLUTION
+    else:
+        raise ValueError(f"dropout mode must be 'train' or 'test', got {mode!r}")
+    cache = (dropout_param, mask)
+    return out, cache
+
+
+def dropout_backward(dout, cache):
+    """Backward pass of inverted dropout.
+
+    Inputs:
+    - dout: upstream derivative, of any shape
+    - cache: (dropout_param, mask) as returned by dropout_forward
+
+    Returns:
+    - dx: gradient with respect to x, of the same shape as dout
+    """
+    dropout_param, mask = cache
+    if dropout_param["mode"] == "train":
+        # BEGIN SOLUTION: apply the forward's mask (scale included) to dout
+        dx = dout * mask
+        # END SOLUTION
+    else:
+        # BEGIN SOLUTION: in test mode, dropout passes the gradient through
+        dx = dout.copy()
+        # END SOLUTION
+    return dx
+
+
+def softmax_loss(x, y):
+    """Softmax (cross-entropy) loss and its gradient.
+
+    Inputs:
+    - x: scores of shape (N, C); x[i, j] is the score of class j for example i
+    - y: labels of shape (N,), 0 <= y[i] < C
+
+    Returns a tuple of:
+    - loss: the mean over the N examples of -log softmax(x[i])[y[i]], a float
+    - dx: gradient of the loss with respect to x, of shape (N, C)
+    """
+    # BEGIN SOLUTION: compute the mean loss and dx, stable for large scores (work with log-probabilities)
+    N = x.shape[0]
+    shifted = x - x.max(axis=1, keepdims=True)  # (N, C), each row's maximum is 0
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_probs[np.arange(N), y].mean()
+    dx = np.exp(log_probs)
+    dx[np.arange(N), y] -= 1
+    dx /= N
+    # END SOLUTION
+    return loss, dx
+
+
+def svm_loss(x, y):
+    """Multiclass SVM (hinge) loss with margin 1, and its gradient.
+
+    Inputs:
+    - x: scores of shape (N, C); x[i, j] is the score of class j for example i
+    - y: labels of shape (N,), 0 <= y[i] < C
+
+    Returns a tuple of:
+    - loss: the mean over the N examples of sum_{j != y[i]} max(0, x[i, j] - x[i, y[i]] + 1), a float
+    - dx: gradient of the loss with respect to x, of shape (N, C)
+    """
+    # BEGIN SOLUTION: compute the mean hinge loss over the wrong classes and dx
+    N = x.shape[0]
+    rows = np.arange(N)
+    margins = np.maximum(0, x - x[rows, y][:, np.newaxis] + 1)  # (N, C)
+    margins[rows, y] = 0  # the correct class has no margin
+    loss = margins.sum() / N
+    positive = (margins > 0).astype(x.dtype)
+    positive[rows, y] = -positive.sum(axis=1)  # the correct class loses one per violated margin
+    dx = positive / N
+    # END SOLUTION
+    return loss, dx
+
+
+def cross_entropy_loss(probs, y):
+    """Cross-entropy loss of predicted probabilities, and its gradient.
+
+    Inputs:
+    - probs: probabilities of shape (N, C), each row sums to 1, positive entries
+    - y: labels of shape (N,), 0 <= y[i] < C
+
+    Returns a tuple of:
+    - loss: the mean over the N examples of -log probs[i, y[i]], a float
+    - dprobs: gradient of the loss with respect to probs, of shape (N, C)
+    """
+    # BEGIN SOLUTION: compute the mean of -log probs[i, y[i]] and its gradient, nonzero only at the labels
+    N = probs.shape[0]
+    rows = np.arange(N)
+    loss = -np.log(probs[rows, y]).mean()
+    dprobs = np.zeros_like(probs)
+    dprobs[rows, y] = -1 / (N * probs[rows, y])
+    # END SOLUTION
+    return loss, dprobs
+
+
+def mse_loss(pred, target):
+    """Mean squared error and its gradient.
+
+    Inputs:
+    - pred: predictions of any shape
+    - target: targets of the same shape as pred
+
+    Returns a tuple of:
+    - loss: the mean over all elements of (pred - target) ** 2, a float
+    - dpred: gradient of the loss with respect to pred, of the same shape as pred
+    """
+    # BEGIN SOLUTION: compute the mean over all elements of the squared error, and its gradient
+    diff = pred - target
+    loss = np.mean(diff ** 2)
+    dpred = 2 * diff / diff.size
+    # END SOLUTION
+    return loss, dpred
+
+
+def conv_forward_naive(x, w, b, conv_param):
+    """Forward pass of a convolutional layer (a cross-correlation, as in every deep learning library).
+
+    The input has N examples, each with C channels, of height H and width W.
+    Each of the F filters spans all C channels and has height HH and width WW;
+    filter f at output position (i, j) gives
+    out[n, f, i, j] = sum over c, di, dj of xpad[n, c, i * s + di, j * s + dj] * w[f, c, di, dj] + b[f],
+    where xpad is x with p zeros added on all four sides of each image.
+
+    Inputs:
+    - x: input data of shape (N, C, H, W)
+    - w: filter weights of shape (F, C, HH, WW)
+    - b: biases of shape (F,)
+    - conv_param: a dict with the keys
+      - 'stride': the number s of pixels between neighbouring receptive fields, in both directions
+      - 'pad': the number p of zeros added on each side (top, bottom, left, right) of each image
+
+    Returns a tuple of:
+    - out: output of shape (N, F, H', W'), where
+      H' = 1 + (H + 2 * p - HH) // s and W' = 1 + (W + 2 * p - WW) // s
+    - cache: (x, w, b, conv_param)
+    """
+    # BEGIN SOLUTION: zero-pad x by conv_param['pad'] on all four sides, then compute out[n, f, i, j] for every output position, moving by conv_param['stride']
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    HH, WW = w.shape[2:]
+    x_padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    # Every HH x WW window of the padded images, then only those that start on the stride's grid.
+    windows = np.lib.stride_tricks.sliding_window_view(x_padded, (HH, WW), axis=(2, 3))
+    windows = windows[:, :, ::stride, ::stride]  # (N, C, H', W', HH, WW)
+    out = np.einsum("nchwij,fcij->nfhw", windows, w) + b[np.newaxis, :, np.newaxis, np.newaxis]
+    # END SOLUTION
+    cache = (x, w, b, conv_param)
+    return out, cache
+
+
+def conv_backward_naive(dout, cache):
+    """Backward pass of a convolutional layer.
+
+    Inputs:
+    - dout: upstream derivative of shape (N, F, H', W')
+    - cache: (x, w, b, conv_param) as returned by conv_forward_naive
+
+    Returns a tuple of:
+    - dx: gradient with respect to x, of shape (N, C, H, W)
+    - dw: gradient with respect to w, of shape (F, C, HH, WW)
+    - db: gradient with respect to b, of shape (F,)
+    """
+    x, w, b, conv_param = cache
+    # BEGIN SOLUTION: compute db, dw and dx; every input pixel gets a contribution from each output whose window covers it
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    HH, WW = w.shape[2:]
+    _, _, H_out, W_out = dout.shape
+    x_padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    windows = np.lib.stride_tricks.sliding_window_view(x_padded, (HH, WW), axis=(2, 3))
+    windows = windows[:, :, ::stride, ::stride]  # (N, C, H', W', HH, WW)
+    db = dout.sum(axis=(0, 2, 3))
+    dw = np.einsum("nfhw,nchwij->fcij", dout, windows)
+    # Kernel element (di, dj) touched the padded pixels (di + s * i, dj + s * j) for all output positions (i, j).
+    dx_padded = np.zeros_like(x_padded)
+    for di in range(HH):
+        for dj in range(WW):
+            rows = slice(di, di + stride * H_out, stride)
+            cols = slice(dj, dj + stride * W_out, stride)
+            dx_padded[:, :, rows, cols] += np.einsum("nfhw,fc->nchw", dout, w[:, :, di, dj])
+    dx = dx_padded[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
+    # END SOLUTION
+    return dx, dw, db
+
+
+def max_pool_forward_naive(x, pool_param):
+    """Forward pass of a max-pooling layer.
+
+    Inputs:
+    - x: input data of shape (N, C, H, W)
+    - pool_param: a dict with the keys
+      - 'pool_height': the height of each pooling window
+      - 'pool_width': the width of each pooling window
+      - 'stride': the distance between neighbouring windows, in both directions
+        (windows overlap when it is smaller than the window)
+
+    Returns a tuple of:
+    - out: output of shape (N, C, H', W'), the maximum of each window, where
+      H' = 1 + (H - pool_height) // stride and W' = 1 + (W - pool_width) // stride
+    - cache: (x, pool_param)
+    """
+    # BEGIN SOLUTION: compute the maximum of each pool_height x pool_width window, windows moving by the stride
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    windows = np.lib.stride_tricks.sliding_window_view(x, (ph, pw), axis=(2, 3))[:, :, ::stride, ::stride]
+    out = windows.max(axis=(4, 5))  # windows: (N, C, H', W', ph, pw)
+    # END SOLUTION
+    cache = (x, pool_param)
+    return out, cache
+
+
+def max_pool_backward_naive(dout, cache):
+    """Backward pass of a max-pooling layer.
+
+    Each window's upstream derivative goes to the element that was its
+    maximum; an element that is the maximum of several (overlapping) windows
+    receives the sum of their derivatives.
+
+    Inputs:
+    - dout: upstream derivative of shape (N, C, H', W')
+    - cache: (x, pool_param) as returned by max_pool_forward_naive
+
+    Returns:
+    - dx: gradient with respect to x, of shape (N, C, H, W)
+    """
+    x, pool_param = cache
+    # BEGIN SOLUTION: route each window's dout to the position of that window's maximum, adding up where windows overlap
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    _, _, H_out, W_out = dout.shape
+    dx = np.zeros_like(x)
+    for i in range(H_out):
+        for j in range(W_out):
+            rows = slice(i * stride, i * stride + ph)
+            cols = slice(j * stride, j * stride + pw)
+            window = x[:, :, rows, cols]  # (N, C, ph, pw)
+            is_max = window == window.max(axis=(2, 3), keepdims=True)
+            dx[:, :, rows, cols] += is_max * dout[:, :, i:i + 1, j:j + 1]
+    # END SOLUTION
+    return dx
+
+
+def avg_pool_forward_naive(x, pool_param):
+    """Forward pass of an average-pooling layer.
+
+    Inputs:
+    - x: input data of shape (N, C, H, W)
+    - pool_param: a dict with the keys 'pool_height', 'pool_width' and 'stride',
+      as for max_pool_forward_naive
+
+    Returns a tuple of:
+    - out: output of shape (N, C, H', W'), the mean of each window, where
+      H' = 1 + (H - pool_height) // stride and W' = 1 + (W - pool_width) // stride
+    - cache: (x, pool_param)
+    """
+    # BEGIN SOLUTION: compute the mean of each pool_height x pool_width window, windows moving by the stride
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    windows = np.lib.stride_tricks.sliding_window_view(x, (ph, pw), axis=(2, 3))[:, :, ::stride, ::stride]
+    out = windows.mean(axis=(4, 5))  # windows: (N, C, H', W', ph, pw)
+    # END SOLUTION
+    cache = (x, pool_param)
+    return out, cache
+
+
+def avg_pool_backward_naive(dout, cache):
+    """Backward pass of an average-pooling layer.
+
+    Each window's upstream derivative is shared equally by its
+    pool_height * pool_width elements; an element in several (overlapping)
+    windows receives the sum of its shares.
+
+    Inputs:
+    - dout: upstream derivative of shape (N, C, H', W')
+    - cache: (x, pool_param) as returned by avg_pool_forward_naive
+
+    Returns:
+    - dx: gradient with respect to x, of shape (N, C, H, W)
+    """
+    x, pool_param = cache
+    # BEGIN SOLUTION: give each element of a window an equal share of the window's dout, adding up where windows overlap
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    _, _, H_out, W_out = dout.shape
+    share = dout / (ph * pw)  # (N, C, H', W')
+    dx = np.zeros_like(x)
+    # Window element (di, dj) of output (i, j) is the input pixel (di + s * i, dj + s * j).
+    for di in range(ph):
+        for dj in range(pw):
+            dx[:, :, di:di + stride * H_out:stride, dj:dj + stride * W_out:stride] += share
+    # END SOLUTION
+    return dx

@@ -118,8 +118,9 @@ def write_config(
     questions: dict[str, Any] | None = None,
     per_test_seconds: float = 2,
     total_seconds: float = 60,
+    **extra: Any,
 ) -> Path:
-    """Write an autograder.yml in ``root`` with the given file roles; return its path."""
+    """Write an autograder.yml in ``root`` with the given file roles (and ``extra`` keys); return its path."""
     raw = {
         "assignment": "Tiny",
         "tests_dir": "tests",
@@ -130,6 +131,7 @@ def write_config(
         "files": files,
         "questions": questions or {"only": {"number": "1", "title": "Only", "points": 1}},
         "time_limits": {"per_test_seconds": per_test_seconds, "total_seconds": total_seconds},
+        **extra,
     }
     root.mkdir(parents=True, exist_ok=True)
     path = root / "autograder.yml"
@@ -137,9 +139,12 @@ def write_config(
     return path
 
 
-def make_project(root: Path, generate: bool = True, **limits: float) -> Config:
-    """The tiny assignment in ``root``; with ``generate``, its fixtures and template too."""
-    path = write_config(root, {"mod.py": "graded", "other.py": "graded"}, QUESTIONS, **limits)
+def make_project(root: Path, generate: bool = True, **options: Any) -> Config:
+    """The tiny assignment in ``root``; with ``generate``, its fixtures and template too.
+
+    ``options`` go to write_config: time limits, or other autograder.yml keys.
+    """
+    path = write_config(root, {"mod.py": "graded", "other.py": "graded"}, QUESTIONS, **options)
     write_files(root / "reference", REFERENCE)
     write_files(root / "tests", TESTS)
     config = load_config(path)

@@ -33,3 +33,23 @@ def test_grading_a_missing_folder_exits_0_and_explains_every_question(project, t
     for test in data["tests"]:
         assert "does not exist, so nothing in it can be graded" in test["output"]
     assert "results written to" in capsys.readouterr().out
+
+
+def test_the_time_budget_comes_from_the_flag_then_the_environment(monkeypatch, capsys):
+    import pytest
+
+    from autograder.cli import _time_budget, build_parser
+    from autograder.config import ConfigError
+
+    parse = build_parser().parse_args
+    monkeypatch.setenv("AUTOGRADER_TIME_BUDGET", "12")
+    assert _time_budget(parse(["grade", "--time-budget", "3"])) == 3
+    assert _time_budget(parse(["gradescope"])) == 12
+    monkeypatch.setenv("AUTOGRADER_TIME_BUDGET", "soon")
+    with pytest.raises(ConfigError, match=r"\$AUTOGRADER_TIME_BUDGET is 'soon'"):
+        _time_budget(parse(["grade"]))
+    monkeypatch.delenv("AUTOGRADER_TIME_BUDGET")
+    assert _time_budget(parse(["grade"])) is None
+    with pytest.raises(SystemExit):
+        parse(["grade", "--time-budget", "-1"])
+    assert "must be positive" in capsys.readouterr().err

@@ -56,3 +56,23 @@ def test_find_config_looks_upwards_and_honours_the_environment(tmp_path, monkeyp
     assert find_config(deep) == (tmp_path / "elsewhere.yml").resolve()
     with pytest.raises(ConfigError, match="no autograder.yml found"):
         load_config(tmp_path / "missing.yml")
+
+
+def test_functions_and_show_student_output(tmp_path):
+    config = config_from(tmp_path, "questions:\n  relu: {points: 4, functions: [layers.relu_forward, fc_net.Net.loss]}\n"
+                                   "results: {show_student_output: true}\n")
+    assert config.questions["relu"].functions == ("layers.relu_forward", "fc_net.Net.loss")
+    assert config.show_student_output is True
+    other = tmp_path / "other"  # a new file: load_config caches by path and modification time
+    other.mkdir()
+    assert config_from(other, "questions: {q: {points: 1}}\n").show_student_output is False
+
+
+@pytest.mark.parametrize("text, message", [
+    ("questions: {q: {points: 1, functions: layers.relu}}\n", "functions must be a list"),
+    ("questions: {q: {points: 1, functions: [relu]}}\n", "'relu' in functions is not module.function"),
+    ("questions: {q: {points: 1}}\nresults: {show_student_output: 'yes'}\n", "show_student_output is 'yes'"),
+])
+def test_functions_and_show_student_output_are_checked(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        config_from(tmp_path, text)

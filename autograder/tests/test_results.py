@@ -83,3 +83,12 @@ def test_write_atomically_keeps_the_old_file_when_writing_fails(tmp_path, data):
         write_atomically(path, {**data, "score": math.nan})
     assert path.read_bytes() == before
     assert os.listdir(path.parent) == ["results.json"]  # no temporary file left behind
+
+
+def test_nothing_of_a_hidden_question_reaches_the_visible_top_level(tmp_path):
+    config = load_config(write_config(tmp_path, {"mod.py": "graded"}))
+    secret = Question("s", "1", "Secret", 2.0, visibility="hidden")
+    outcomes = [TestOutcome("t::s", "s", FAILED, message="expected 42 at [3]", stdout="printed")]
+    data = build_results(config, score_all([secret], outcomes, show_output=True), 1.0)
+    assert data["output"] == "Score: 0 / 2."
+    assert "expected 42" in data["tests"][0]["output"] and data["tests"][0]["visibility"] == "hidden"

@@ -84,7 +84,41 @@ def test_the_same_message_is_given_once():
 
 def test_not_run_says_why():
     result = score_one(outcome("t", NOT_RUN, message="time budget exhausted"))
-    assert result.output == "The check failed: not run: time budget exhausted"
+    assert result.output == "not run: time budget exhausted"
+
+
+def test_unfinished_checks_lead_with_their_reason():
+    budget = "time budget exhausted (the whole run may take 3 s)"
+    result = score_one(*(outcome(f"t{i}", NOT_RUN, message=budget) for i in range(3)))
+    assert result.output == f"not run: {budget} (none of its 3 checks finished)"
+    result = score_one(outcome("a", PASSED), outcome("b", FAILED, message="wrong"),
+                       outcome("c", NOT_RUN, message=budget), outcome("d", NOT_RUN, message=budget))
+    assert result.output.splitlines() == [f"not run: {budget} (2 of its 4 checks did not finish)",
+                                          "1 of 4 checks failed: wrong"]
+    assert result.summary == f"not run: {budget} (2 of its 4 checks did not finish)"
+
+
+def test_unfinished_checks_with_different_reasons_are_listed():
+    result = score_one(outcome("a", NOT_RUN, message="crashed during this test"),
+                       outcome("b", NOT_RUN, message="stopped early, during a"))
+    assert result.output.splitlines() == ["not run: 2 of its 2 checks did not finish:",
+                                          "- a: crashed during this test", "- b: stopped early, during a"]
+
+
+def test_a_check_less_visible_than_its_question_leaks_nothing():
+    secret = "expected 42.123 at index [3]"
+    result = score_one(
+        outcome("a", FAILED, message="visible reason"),
+        outcome("secret_case_name", FAILED, message=secret, visibility="after_due_date", notes=["secret note"],
+                stdout="secret print"),
+        outcome("c", NOT_RUN, message="stopped early", visibility="hidden"),
+    )
+    text = result.output
+    assert "visible reason" in text
+    for leak in (secret, "secret_case_name", "secret note", "secret print", "stopped early"):
+        assert leak not in text
+    assert text.splitlines()[1:] == ["- a: visible reason", "- a hidden check did not pass",
+                                     "- a hidden check did not pass"]
 
 
 def test_a_hidden_check_does_not_leak_its_message():
@@ -120,7 +154,7 @@ def test_a_long_message_is_clipped():
 
 def test_summary_joins_a_heading_with_its_first_reason():
     result = score_one(outcome("a", FAILED, message="first reason"), outcome("b", FAILED, message="second"))
-    assert result.summary == "2 of 2 checks failed: first reason"
+    assert result.summary == "All 2 checks failed: first reason"
 
 
 def test_outcomes_round_trip_through_dicts():
@@ -138,3 +172,23 @@ def test_format_table():
     assert lines[3].endswith("0 / 2  [hidden] The check failed: bad")
     assert lines[-1].split() == ["Total", "4", "/", "6"]
     assert len({len(lines[0]), len(lines[1]), len(lines[-2])}) == 1  # rules as wide as the header
+
+
+def test_student_output_is_shown_only_when_asked_and_clipped():
+    printed = [outcome("a", PASSED, stdout="hello from a\n"), outcome("b", FAILED, message="m", stdout="x" * 30_000),
+               outcome("c", PASSED, stdout="hidden print", visibility="hidden")]
+    assert "hello" not in score_all([Q1], printed)[0].output
+    (result,) = score_all([Q1], printed, show_output=True)
+    verdict, shown = result.output.split("\n\n", 1)
+    assert verdict == "1 of 3 checks failed: m"
+    assert shown.startswith("What your code printed:\n[a]\nhello from a\n[b]\nxxx")
+    assert "more characters cut" in shown and len(shown) < 10_100
+    assert "hidden print" not in shown
+
+
+def test_format_table_can_keep_a_question_to_itself():
+    hidden = Question("h", "2", "Secret", 2.0, "hidden")
+    results = score_all([Q1, hidden], [outcome("a", PASSED), outcome("b", FAILED, question="h", message="bad")])
+    lines = format_table(results, redact={"hidden"}).splitlines()
+    assert lines[3].split() == ["2", "Secret", "?", "/", "2", "[hidden]", "(not", "shown", "here)"]
+    assert "bad" not in "\n".join(lines)

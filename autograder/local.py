@@ -1,0 +1,70 @@
+"""A student's own check: one question or all, the table and the reasons, nothing else.
+
+``python -m autograder check relu`` in a terminal and ``check("relu")`` in a
+notebook both run the tests in a fresh pytest process (``grading.grade``),
+so a notebook kernel's cached, stale modules never reach the verdict, and
+a hang is stopped by the same time limits as on Gradescope.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from autograder.config import Config, ConfigError, load_config
+from autograder.scoring import QuestionResult, format_table
+
+
+def verdict_text(submission: Path, results: list[QuestionResult]) -> str:
+    """The table, then each question that lost points with its reasons."""
+    try:
+        shown = submission.relative_to(Path.cwd())
+    except ValueError:
+        shown = submission
+    lines = [f"Checking {shown}", format_table(results, hidden_label=False)]
+    for result in results:
+        if not result.passed:
+            lines += ["", f"{result.question.label} ({result.score:g} / {result.max_score:g}):", result.output]
+    if all(r.passed for r in results):
+        lines += ["", "Everything checked passed."]
+    return "\n".join(lines)
+
+
+def unknown_questions(config: Config, questions: tuple[str, ...]) -> list[str]:
+    return [q for q in questions if q not in config.questions]
+
+
+def run_check(
+    config: Config, questions: tuple[str, ...] = (), submission: Path | None = None
+) -> tuple[str, dict[str, Any], bool]:
+    """(the text to print, the results data, whether everything passed)."""
+    from autograder.grading import grade
+
+    unknown = unknown_questions(config, questions)
+    if unknown:
+        known = ", ".join(config.questions)
+        raise ConfigError(f"no question named {', '.join(unknown)}; the questions are: {known}")
+    folder = (submission or config.default_submission).resolve()
+    report = grade(folder, config, questions=questions or None)
+    text = verdict_text(folder, report.results)
+    if report.data.get("output", "").count("\n"):  # something beyond "Score: ...": a budget, a broken test run
+        text += "\n\n" + report.data["output"]
+    return text, report.data, all(r.passed for r in report.results)
+
+
+def check(*questions: str, submission: str | Path | None = None, config: str | Path | None = None) -> dict[str, Any]:
+    """Check your code, print the verdict, and return the results (Gradescope's format).
+
+    Args:
+        questions: question names (``"relu"``, ``"affine"``); none means all.
+        submission: the folder of your files (default: the one autograder.yml names).
+        config: autograder.yml (default: found from the current folder).
+
+    Example, in a notebook:
+
+        from autograder import check
+        check("relu")
+    """
+    assignment = load_config(config)
+    text, data, _ = run_check(assignment, tuple(questions), Path(submission) if submission else None)
+    print(text)
+    return data
