@@ -58,3 +58,30 @@ KINK_MARGIN = 1e-3
 """Generated inputs stay this far from non-differentiable points (a ReLU's 0,
 a tie in a max-pool window), far wider than FINITE_DIFFERENCE_STEP, so a
 central difference never straddles a kink."""
+
+INITIAL_LOSS = Tolerance(
+    rtol=0.0,
+    atol=1e-3,
+    reason="With weights of scale 1e-3 the scores are below 1e-4, so the loss is log(C) to about 1e-4; "
+    "a loss summed instead of averaged, or off by any other factor, misses by more than 0.5.",
+)
+
+INIT_STATISTICS = Tolerance(
+    rtol=0.0,
+    atol=0.15,
+    reason="Sample mean/weight_scale and std/weight_scale of >= 3,000 normal draws: the std of "
+    "that ratio is below 1/sqrt(6000) = 0.013, so 0.15 is more than 8 standard deviations of "
+    "sampling error, far less than any wrong scale (weight_scale^2, a uniform draw: ratio 0.58).",
+)
+
+# -- statistical checks (fixed seeds, so a verdict never changes between runs) ------------------
+STANDARD_ERRORS = 6.0
+"""A sample statistic (a mean, a variance, a dropped fraction) may stray this many standard
+errors from its expectation: a correct implementation fails with probability ~2e-9 (a normal
+tail), while a wrong scale or a wrong reading of p misses by 30 standard errors or more."""
+
+KS_FALSE_FAILURE_RATE = 1e-9
+"""Kolmogorov-Smirnov: the critical distance c / sqrt(n) with c = sqrt(ln(2 / alpha) / 2) (the
+asymptotic Kolmogorov tail 2 exp(-2 c^2) = alpha), c = 3.27 for alpha = 1e-9, in line with
+STANDARD_ERRORS; at n = 200,000 this is 0.0073, while a normal draw of the same variance is
+about 0.057 away from U(-a, a)."""

@@ -15,20 +15,8 @@ import numpy as np
 from autograder.compare import expect_close, expect_items
 from autograder.errors import GradingFailure
 from autograder.gradcheck import BatchEvaluator
-from autograder.tolerances import KINK_MARGIN, Tolerance
+from autograder.tolerances import INIT_STATISTICS, KINK_MARGIN, Tolerance
 
-# Weight statistics are measured on matrices of at least 3,000 draws: the sample
-# mean / weight_scale then has a standard deviation below 1 / sqrt(3000) = 0.018 and
-# the sample std / weight_scale below 1 / sqrt(6000) = 0.013, so 0.15 is more than
-# 8 standard deviations for a correct initialisation (never a false failure), while
-# a wrong scale (weight_scale^2, a missing factor) or a uniform draw (std ratio 0.58,
-# or mean ratio 0.5 for U[0, weight_scale)) is far outside it.
-INIT_STATISTICS = Tolerance(
-    rtol=0.0,
-    atol=0.15,
-    reason="Sample mean/weight_scale and std/weight_scale of >= 3,000 normal draws: more "
-    "than 8 standard deviations of sampling error, far less than any wrong scale.",
-)
 
 
 def pick(mapping: Mapping[str, Any], *names: str) -> dict[str, Any]:

@@ -10,19 +10,13 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
 from autograder.fixtures import Case, FixtureSet
-from autograder.tolerances import BACKWARD_FLOAT64, FORWARD_FLOAT64, KINK_MARGIN, Tolerance
+from autograder.tolerances import BACKWARD_FLOAT64, FORWARD_FLOAT64, INITIAL_LOSS, KINK_MARGIN
 from model_checks import (
     ModelKind, as_number, check_gradients, check_initial_loss, check_loss, check_numerical_gradients,
     check_regularised_gradients, check_regularised_loss, check_scores, expect_dtypes, expect_initialisation,
     expect_param_shapes, load_params, loss_and_grads, relu_clear_of_kinks,
 )
 
-INITIAL_LOSS = Tolerance(
-    rtol=0.0,
-    atol=1e-3,
-    reason="With weights of scale 1e-3 the scores are below 1e-4, so the loss is log(C) to about 1e-4; "
-    "a loss summed instead of averaged, or off by any other factor, misses by more than 0.5.",
-)
 PARAM_NAMES = ["W1", "b1", "W2", "b2", "W3", "b3"]
 
 

@@ -16,19 +16,13 @@ from autograder.compare import expect_close
 from autograder.config import find_config, load_config
 from autograder.errors import GradingFailure
 from autograder.fixtures import Case, FixtureSet
-from autograder.tolerances import BACKWARD_FLOAT64, FORWARD_FLOAT64, Tolerance
+from autograder.tolerances import BACKWARD_FLOAT64, FORWARD_FLOAT64, INITIAL_LOSS
 from model_checks import (
     ModelKind, as_number, check_gradients, check_initial_loss, check_loss, check_numerical_gradients,
     check_regularised_gradients, check_regularised_loss, check_scores, expect_dtypes, expect_initialisation,
     expect_param_shapes, fc_preactivations, grad_of, load_params, loss_and_grads, model_params, relu_clear_of_kinks,
 )
 
-INITIAL_LOSS = Tolerance(
-    rtol=0.0,
-    atol=1e-3,
-    reason="With weights of scale 1e-3 the scores are below 1e-4, so the loss is log(C) to about 1e-4; "
-    "a loss summed instead of averaged, or off by any other factor, misses by more than 0.5.",
-)
 
 _CONFIG = load_config(find_config(Path(__file__).resolve().parent))
 # Whether dropout_param['p'] (and FullyConnectedNet's `dropout`) is the probability of dropping a unit.

@@ -19,7 +19,7 @@ from autograder.fixtures import Case, FixtureSet
 from autograder.gradcheck import check_gradient, evaluator
 from autograder.inputs import away_from
 from autograder.student import expect_inputs_unchanged
-from autograder.tolerances import BACKWARD_FLOAT64, EXACT_FLOAT64, FORWARD_FLOAT64
+from autograder.tolerances import BACKWARD_FLOAT64, EXACT_FLOAT64, FORWARD_FLOAT64, STANDARD_ERRORS
 
 
 def pick(mapping, *names):
@@ -438,10 +438,6 @@ def test_softmax_jacobian_does_not_modify_its_inputs(student):
 # against the reference's mask.
 DROPOUT_P_MEANS = load_config(find_config(Path(__file__).resolve().parent)).options.get("dropout_p_means", "drop")
 DROP_RATES = [0.9, 0.25]  # drop probabilities; not 0.5, which reads the same as a keep probability
-STANDARD_ERRORS = 6
-"""A statistic may stray this many standard errors from its expectation: a correct
-implementation fails with probability ~2e-9, and with fixed seeds it gets the same verdict
-on every run; a wrong scale or a wrong reading of p misses by 30 standard errors or more."""
 
 
 def dropout_param(mode, drop, seed=None):

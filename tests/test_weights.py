@@ -15,22 +15,13 @@ import numpy as np
 import pytest
 
 from autograder.errors import GradingFailure
+from autograder.tolerances import KS_FALSE_FAILURE_RATE, STANDARD_ERRORS
 
 SHAPE_SIZES = [(3, 7), (20, 5), (1, 9)]  # non-square, so that swapped axes show
 BOUNDS_SIZES = [(3, 7), (20, 5), (400, 500)]
 LARGE = (400, 500)  # 200,000 values: the distribution checks below resolve ~1% of the variance
 SEED = 2024
 
-# Statistical bounds (not array tolerances, so they are not in autograder/tolerances.py):
-STANDARD_ERRORS = 6.0
-"""The sample mean and variance may stray this many standard errors from U(-a, a)'s:
-a correct draw fails with probability about 2e-9 (a normal tail), while a wrong bound
-(a = sqrt(6 / fan_in) changes the variance by 2.25x here) is hundreds of standard errors off."""
-KS_FALSE_FAILURE_RATE = 1e-9
-"""Kolmogorov-Smirnov: the critical distance c / sqrt(n) with c = sqrt(ln(2 / alpha) / 2) (the
-asymptotic Kolmogorov tail 2 exp(-2 c^2) = alpha), c = 3.27 for alpha = 1e-9, in line with the
-6 standard errors above; at n = 200,000 this is 0.0073, while a normal draw of the same variance
-is about 0.057 away from U(-a, a) and a wrong bound farther still."""
 BOUND_SLACK = 1e-12  # relative: a value computed as a * (2u - 1) may round a hair past a
 
 
