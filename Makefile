@@ -5,7 +5,7 @@ SUBMISSION ?= reference_solution
 RESULTS ?= results.json
 BIN := $(VENV)/bin
 
-.PHONY: grade test env clean
+.PHONY: grade test build env clean
 
 # The environment is rebuilt when the pinned requirements or the packaging change;
 # setup.sh is the one installation path, here and on Gradescope.
@@ -22,6 +22,10 @@ grade: $(VENV)/.installed
 ## test: the whole self-test suite (what CI runs)
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest autograder/tests tests/selfcheck -q
+
+## build: autograder.zip for Gradescope (never contains the reference solution)
+build: $(VENV)/.installed
+	$(BIN)/python -m autograder build --output autograder.zip
 
 clean:
 	rm -rf $(VENV) $(RESULTS) autograder.zip *.egg-info
