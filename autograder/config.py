@@ -9,6 +9,7 @@ import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -92,15 +93,15 @@ def load_config(path: Path | str | None = None) -> Config:
     if found is None or not found.is_file():
         raise ConfigError(f"no {CONFIG_NAME} found (looked in {Path.cwd()} and its parents)")
     found = found.resolve()
-    return _load_cached(found, found.stat().st_mtime_ns)
+    return _load_cached(found, found.read_text(encoding="utf-8"))
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(found: Path, mtime_ns: int) -> Config:
-    """Parsing YAML is slow and tests ask for the config often; an edit changes the mtime."""
+def _load_cached(found: Path, text: str) -> Config:
+    """Parsing YAML is slow and tests ask for the config often; keyed by the text, never stale."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        raw = yaml.load(found.read_text(encoding="utf-8"), Loader=loader) or {}
+        raw = yaml.load(text, Loader=loader) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{found}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
@@ -156,13 +157,14 @@ def _parse(raw: dict, root: Path, source: Path) -> Config:
         reference_dir=folder("reference_dir", "reference_solution"),
         template_dir=folder("template_dir", "student_template"),
         default_submission=folder("default_submission", "student_template"),
-        file_roles=roles,
-        questions=questions,
+        # Read-only views: one parsed Config is shared by every caller of load_config.
+        file_roles=MappingProxyType(roles),
+        questions=MappingProxyType(questions),
         time_limits=time_limits,
         visibility=str(results.get("visibility", "visible")),
         stdout_visibility=str(results.get("stdout_visibility", "hidden")),
         show_student_output=show_student_output,
-        options=dict(raw.get("options") or {}),
+        options=MappingProxyType(dict(raw.get("options") or {})),
     )
 
 
