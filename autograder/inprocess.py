@@ -186,7 +186,12 @@ class InProcessStudent(Student):
         where, details = format_student_traceback(exc, self._root)
         location = f" ({where})" if where else ""
         if isinstance(exc, NotImplementedError):
-            task = str(exc).strip().removeprefix(f"{label}:").strip().rstrip(".")
+            # The template's stubs say "TwoLayerNet.__init__: <task>": name the part the stub names.
+            named, _, rest = str(exc).strip().partition(": ")
+            if rest and (named == label or named.startswith(f"{label}.")):
+                label, task = named, rest.rstrip(".")
+            else:
+                task = str(exc).strip().rstrip(".")
             summary = f"{label} is not implemented yet" + (f": {task}" if task else "") + f"{location}."
         else:
             summary = f"{label} raised {_exception_line(exc)}{location}."
