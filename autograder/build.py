@@ -2,7 +2,7 @@
 
 Contents, at the zip's root: ``setup.sh`` and ``run_autograder`` (Gradescope
 looks for them there), the framework (``autograder/`` without its own
-tests), the assignment's tests (without ``tests/selfcheck/``, which grade
+tests), the assignment's tests (without ``tests/selfcheck/`` and ``tests/audit/``, which grade
 the reference), fixtures, the grader's copy of the provided files (the
 template), autograder.yml and the packaging files.
 
@@ -25,7 +25,7 @@ from autograder.config import Config
 
 ENTRY_POINTS = ("setup.sh", "run_autograder")  # required, at the zip's root
 ROOT_FILES = ("requirements.txt", "pyproject.toml", "pytest.ini")  # packed when present
-EXCLUDED_FOLDERS = {"__pycache__", "selfcheck"}  # byte code, and the assignment's checks of itself
+EXCLUDED_FOLDERS = {"__pycache__", "selfcheck", "audit"}  # byte code; the assignment's checks of itself and its audit corpus (solution code)
 FRAMEWORK_EXCLUDED = {"tests"}  # the framework's own tests
 _TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: no build time leaks into the bytes
 _COMPRESSION_LEVEL = 9

@@ -7,6 +7,8 @@
     export [--format markdown|latex]        the student's implementations, by question, in one document
     fixtures regen | verify                 regenerate or check fixtures/ from the reference
     template regen | verify                 regenerate or check student_template/ from the reference
+    audit [--only PATTERN ...] [--jobs N]   grade the known-wrong and known-right variants; a table and
+                                            the mutation score; exit 1 on a survivor or a false failure
 
 ``grade`` and ``gradescope`` take ``--time-budget SECONDS`` (or $AUTOGRADER_TIME_BUDGET)
 in place of ``time_limits.total_seconds``.
@@ -60,7 +62,7 @@ def _grade(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     submission = Path(args.submission) if args.submission else config.reference_dir
     results_path = Path(args.results) if args.results else None
-    report = grade(submission, config, results_path, time_budget=_time_budget(args))
+    report = grade(submission, config, results_path, time_budget=_time_budget(args), backend=args.backend)
     print(f"Grading {submission}")
     print(report.table)
     if report.data.get("output"):
@@ -93,10 +95,10 @@ def _gradescope(args: argparse.Namespace) -> int:
         write_atomically(root.results, {"score": 0, "output": f"The autograder is misconfigured: {exc}. "
                                         "Please tell the course staff.", "tests": []})
         raise
-    return _grade_gradescope(config, root, budget)
+    return _grade_gradescope(config, root, budget, backend=args.backend or "sandbox")
 
 
-def _grade_gradescope(config: Config, root: "GradescopeRoot", budget: float | None) -> int:
+def _grade_gradescope(config: Config, root: "GradescopeRoot", budget: float | None, backend: str = "sandbox") -> int:
     from autograder.gradescope import read_metadata
     from autograder.grading import grade
     from autograder.results import write_atomically
@@ -104,7 +106,11 @@ def _grade_gradescope(config: Config, root: "GradescopeRoot", budget: float | No
 
     info = read_metadata(root.metadata)
     try:
-        report = grade(root.submission, config, root.results, time_budget=budget, submission_info=info)
+        # Gradescope's run is sandboxed by default; the results folder is Gradescope's alone, so
+        # anything else found in it is discarded, and the worker sees none of /autograder.
+        report = grade(root.submission, config, root.results, time_budget=budget, submission_info=info,
+                       backend=backend, clean_results_folder=True,
+                       hide=[root.path, root.results.parent, root.metadata])
     except Exception as exc:  # noqa: BLE001 - a bug of ours; Gradescope must still get a results file
         write_atomically(root.results, {"score": 0, "output": f"Internal error in the autograder "
                                         f"({type(exc).__name__}: {exc}). Please tell the course staff.", "tests": []})
@@ -181,6 +187,42 @@ def _template(args: argparse.Namespace) -> int:
     return _report(template.verify(config), f"{config.template_dir.name}/ matches the reference")
 
 
+def _audit(args: argparse.Namespace) -> int:
+    import time
+
+    from autograder import audit
+
+    config = load_config(args.config)
+    try:
+        variants = audit.load_corpus(config, args.only or ())
+    except audit.AuditError as exc:
+        print(f"autograder audit: {exc}", file=sys.stderr)
+        return 2
+    if not variants:
+        print(f"autograder audit: no variants in {config.audit_dir}" + (f" match {args.only}" if args.only else ""),
+              file=sys.stderr)
+        return 2
+
+    def progress(done: int, total: int, result: "audit.VariantResult") -> None:
+        print(f"[{done}/{total}] {result.verdict:<18} {result.variant.name} ({result.seconds:.1f} s)",
+              file=sys.stderr, flush=True)
+
+    started = time.monotonic()
+    print(f"grading the reference, then {len(variants)} variants, {args.jobs or os.cpu_count()} at a time",
+          file=sys.stderr, flush=True)
+    baseline, results = audit.audit(config, variants, args.jobs, progress if not args.quiet else None)
+    print(audit.format_report(results, baseline, time.monotonic() - started))
+    return 0 if audit.audit_passed(results, baseline) else 1
+
+
+def _benchmark(args: argparse.Namespace) -> int:
+    from autograder import benchmark
+
+    config = load_config(args.config)
+    print(benchmark.report(benchmark.run(config, Path(args.submission) if args.submission else None)))
+    return 0
+
+
 def _report(problems: list[str], ok_message: str) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -199,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("submission", nargs="?", help="the folder to grade (default: the reference solution)")
     grade.add_argument("--results", help="where to write results.json")
     grade.add_argument("--time-budget", type=_positive_seconds, help=budget_help)
+    grade.add_argument("--backend", choices=("inprocess", "sandbox"),
+                       help="where student code runs (default: sandbox.backend of autograder.yml, else inprocess)")
     grade.set_defaults(run=_grade)
 
     gradescope = verbs.add_parser("gradescope", help="Gradescope's flow: grade ROOT/submission into "
@@ -206,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     gradescope.add_argument("--root", help="a folder laid out like /autograder (default: $AUTOGRADER_ROOT, "
                             "else /autograder)")
     gradescope.add_argument("--time-budget", type=_positive_seconds, help=budget_help)
+    gradescope.add_argument("--backend", choices=("inprocess", "sandbox"),
+                            help="where student code runs (default: sandbox)")
     gradescope.set_defaults(run=_gradescope)
 
     check = verbs.add_parser("check", help="check your code: one question (its name) or all")
@@ -222,6 +268,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--submission", help="the folder of the code (default: from autograder.yml)")
     export.add_argument("--output", help="the file to write (default: print it)")
     export.set_defaults(run=_export)
+
+    audit = verbs.add_parser("audit", help="grade known-wrong and known-right variants of the reference")
+    audit.add_argument("--only", nargs="+", metavar="PATTERN",
+                       help="variants whose name or corpus file (e.g. variants_optim) matches a shell pattern")
+    audit.add_argument("--jobs", type=int, help="variants graded at a time (default: the number of CPUs)")
+    audit.add_argument("--quiet", action="store_true", help="no progress line per variant")
+    audit.set_defaults(run=_audit)
+
+    bench = verbs.add_parser("benchmark", help="time and peak memory of grading in-process against sandboxed")
+    bench.add_argument("submission", nargs="?", help="the folder to grade (default: the reference solution)")
+    bench.set_defaults(run=_benchmark)
 
     for name, run, what in (("fixtures", _fixtures, "fixtures/"), ("template", _template, "student_template/")):
         verb = verbs.add_parser(name, help=f"regenerate or verify {what}")

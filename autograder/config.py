@@ -10,13 +10,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
 CONFIG_NAME = "autograder.yml"
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-FILE_ROLES = ("graded", "helper", "locked")
+FILE_ROLES = ("graded", "helper", "locked", "answer")
+# answer: a data file the student produces (e.g. predictions.csv): read by the grader from the submission,
+# never provided by the course (the template has none).
 
 
 class ConfigError(Exception):
@@ -45,6 +47,72 @@ class TimeLimits:
     total_seconds: float = 1200.0  # the whole grading run; below Gradescope's own limit
 
 
+BACKENDS = ("inprocess", "sandbox")
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    """autograder.yml's ``sandbox:`` section: the sandboxed back end's limits (autograder.sandbox)."""
+
+    backend: str = "inprocess"  # for local runs; Gradescope's runner uses the sandbox unless told otherwise
+    call_seconds: float = 30.0  # one call into student code; then its processes are killed
+    memory_mb: int = 1024  # memory the student's code may allocate, above the imported libraries
+    processes: int = 64  # processes and threads of the sandbox user (enforced when grading as root)
+    output_chars: int = 100_000  # what the student's code may print per call; the rest is dropped
+
+
+DATASET_FORMATS = ("idx", "cifar10", "synthetic")
+RECIPE_KEYS = {"optimizer": str, "learning_rate": float, "epochs": int, "batch_size": int, "seed": int,
+               "weight_decay": float}
+WHEN_NO_GPU = ("skip", "cpu", "predictions")
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """autograder.yml's ``data:`` section: where datasets live and how models are trained (autograder.training)."""
+
+    folder: Path | None = None  # the data folder; $AUTOGRADER_DATA overrides it (see autograder.datasets)
+    history_dir: Path | None = None  # where training histories go; $AUTOGRADER_HISTORY_DIR overrides it
+    datasets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> {format, path, ...}
+    recipes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> Recipe's fields
+
+
+@dataclass(frozen=True)
+class AccuracyTask:
+    """One entry of ``accuracy.tasks``: train a student's builder's model and compare its accuracy to a threshold."""
+
+    name: str
+    question: str  # the question it scores (several tasks of one question share its points)
+    builder: str  # "module.function" returning an nn.Sequential
+    dataset: str  # a name in data.datasets
+    recipe: str  # a name in data.recipes
+    threshold: float  # minimum test accuracy
+    device: str = "cpu"  # "cpu", or "gpu": needs CUDA (see AccuracySettings.when_no_gpu)
+    input: str = "image"  # "image": (B, C, H, W); "flat": (B, C*H*W)
+    timeout_seconds: float = 900.0  # this task's training and evaluation
+    predictions_file: str | None = None  # with when_no_gpu: predictions, the student's CSV graded instead
+
+
+@dataclass(frozen=True)
+class AccuracySettings:
+    """autograder.yml's ``accuracy:`` section."""
+
+    when_no_gpu: str = "skip"  # "skip": a gpu task is skipped and its question counts 0 of 0; "cpu": train on the
+    # CPU; "predictions": grade the task's predictions_file (the student's own predictions) against the threshold
+    tasks: tuple[AccuracyTask, ...] = ()
+
+
+@dataclass(frozen=True)
+class PredictionsSettings:
+    """autograder.yml's ``predictions:`` section: a CSV of held-out predictions scored by thresholds."""
+
+    question: str
+    dataset: str  # whose test labels the grader holds (a name in data.datasets)
+    thresholds: tuple[tuple[float, float], ...]  # (minimum accuracy, points), increasing
+    file: str = "predictions.csv"
+    leaderboard: str | None = None  # the Gradescope leaderboard column, if any
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything autograder.yml says, with paths made absolute."""
@@ -57,13 +125,18 @@ class Config:
     reference_dir: Path
     template_dir: Path
     default_submission: Path  # what a student's plain `pytest` grades
-    file_roles: dict[str, str]  # file name -> graded | helper | locked
+    audit_dir: Path  # the variants corpus of `autograder audit` (variants_*.py files)
+    file_roles: dict[str, str]  # file name -> graded | helper | locked | answer
     questions: dict[str, Question]
     time_limits: TimeLimits = field(default_factory=TimeLimits)
     visibility: str = "visible"  # of the whole result on Gradescope
     stdout_visibility: str = "hidden"
     show_student_output: bool = False  # append what the student's code printed to each question's output
     options: dict[str, Any] = field(default_factory=dict)  # assignment-specific switches
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    data: DataSettings = field(default_factory=DataSettings)
+    accuracy: AccuracySettings = field(default_factory=AccuracySettings)
+    predictions: PredictionsSettings | None = None
 
     @property
     def provided_dir(self) -> Path:
@@ -157,6 +230,7 @@ def _parse(raw: dict, root: Path, source: Path) -> Config:
         reference_dir=folder("reference_dir", "reference_solution"),
         template_dir=folder("template_dir", "student_template"),
         default_submission=folder("default_submission", "student_template"),
+        audit_dir=folder("audit_dir", "tests/audit"),
         # Read-only views: one parsed Config is shared by every caller of load_config.
         file_roles=MappingProxyType(roles),
         questions=MappingProxyType(questions),
@@ -165,6 +239,8 @@ def _parse(raw: dict, root: Path, source: Path) -> Config:
         stdout_visibility=str(results.get("stdout_visibility", "hidden")),
         show_student_output=show_student_output,
         options=MappingProxyType(dict(raw.get("options") or {})),
+        sandbox=_sandbox(raw.get("sandbox"), source),
+        **_data_sections(raw, root, source, questions),
     )
 
 
@@ -181,3 +257,134 @@ def _functions(raw: Any, where: str) -> tuple[str, ...]:
             raise ConfigError(f"{where}: {item!r} in functions is not module.function or module.Class.method")
         names.append(str(item))
     return tuple(names)
+
+
+def _sandbox(raw: Any, source: Path) -> SandboxSettings:
+    """The ``sandbox:`` section, every value checked: a typo must not silently lift a limit."""
+    if raw is None:
+        return SandboxSettings()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: sandbox must be a mapping such as {{call_seconds: 30, memory_mb: 1024}}")
+    known = SandboxSettings.__dataclass_fields__
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(f"{source}: sandbox.{key} is not a setting; use one of {tuple(known)}")
+        if key == "backend":
+            if value not in BACKENDS:
+                raise ConfigError(f"{source}: sandbox.backend is {value!r}; use one of {BACKENDS}")
+            values[key] = value
+            continue
+        kind = float if key == "call_seconds" else int
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 or kind(value) != value:
+            raise ConfigError(f"{source}: sandbox.{key} is {value!r}; use a positive "
+                              f"{'number' if kind is float else 'whole number'}")
+        values[key] = kind(value)
+    return SandboxSettings(**values)
+
+
+def _data_sections(raw: dict, root: Path, source: Path, questions: Mapping[str, Question]) -> dict[str, Any]:
+    """The ``data:``, ``accuracy:`` and ``predictions:`` sections, each reference checked."""
+    data_raw = _mapping(raw.get("data"), f"{source}: data")
+    datasets = {}
+    for name, spec in _mapping(data_raw.get("datasets"), f"{source}: data.datasets").items():
+        spec = _mapping(spec, f"{source}: data.datasets.{name}")
+        if spec.get("format") not in DATASET_FORMATS:
+            raise ConfigError(f"{source}: data.datasets.{name}.format is {spec.get('format')!r}; "
+                              f"use one of {DATASET_FORMATS}")
+        datasets[str(name)] = MappingProxyType(dict(spec))
+    recipes = {}
+    for name, spec in _mapping(data_raw.get("recipes"), f"{source}: data.recipes").items():
+        spec = _mapping(spec, f"{source}: data.recipes.{name}")
+        for key, value in spec.items():
+            kind = RECIPE_KEYS.get(key)
+            if kind is None:
+                raise ConfigError(f"{source}: data.recipes.{name}.{key} is not a setting; use {tuple(RECIPE_KEYS)}")
+            if kind is str and value not in ("adam", "sgd"):
+                raise ConfigError(f"{source}: data.recipes.{name}.optimizer is {value!r}; use adam or sgd")
+            if kind is not str and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+                                    or (kind is int and int(value) != value)):
+                raise ConfigError(f"{source}: data.recipes.{name}.{key} is {value!r}; use a non-negative "
+                                  f"{'whole number' if kind is int else 'number'}")
+        recipes[str(name)] = MappingProxyType(dict(spec))
+
+    def path(key: str) -> Path | None:
+        value = data_raw.get(key)
+        return (root / str(value)).resolve() if value else None
+
+    data = DataSettings(path("folder"), path("history_dir"), MappingProxyType(datasets), MappingProxyType(recipes))
+
+    def check_refs(where: str, question: Any, dataset: Any) -> None:
+        if question not in questions:
+            raise ConfigError(f"{source}: {where}.question is {question!r}, which is not in questions:")
+        if dataset not in datasets:
+            raise ConfigError(f"{source}: {where}.dataset is {dataset!r}, which is not in data.datasets")
+
+    accuracy_raw = _mapping(raw.get("accuracy"), f"{source}: accuracy")
+    when_no_gpu = accuracy_raw.get("when_no_gpu", "skip")
+    if when_no_gpu not in WHEN_NO_GPU:
+        raise ConfigError(f"{source}: accuracy.when_no_gpu is {when_no_gpu!r}; use one of {WHEN_NO_GPU}")
+    tasks = []
+    for name, spec in _mapping(accuracy_raw.get("tasks"), f"{source}: accuracy.tasks").items():
+        where = f"accuracy.tasks.{name}"
+        spec = _mapping(spec, f"{source}: {where}")
+        known = AccuracyTask.__dataclass_fields__
+        for key in spec:
+            if key not in known or key == "name":
+                raise ConfigError(f"{source}: {where}.{key} is not a setting; use {tuple(k for k in known if k != 'name')}")
+        missing = [k for k in ("question", "builder", "dataset", "recipe", "threshold") if k not in spec]
+        if missing:
+            raise ConfigError(f"{source}: {where} lacks {', '.join(missing)}")
+        check_refs(where, spec["question"], spec["dataset"])
+        if spec["recipe"] not in recipes:
+            raise ConfigError(f"{source}: {where}.recipe is {spec['recipe']!r}, which is not in data.recipes")
+        parts = str(spec["builder"]).split(".")
+        if len(parts) != 2 or not all(p.isidentifier() for p in parts):
+            raise ConfigError(f"{source}: {where}.builder is {spec['builder']!r}; use module.function")
+        threshold = spec["threshold"]
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+            raise ConfigError(f"{source}: {where}.threshold is {threshold!r}; use an accuracy between 0 and 1")
+        if spec.get("device", "cpu") not in ("cpu", "gpu"):
+            raise ConfigError(f"{source}: {where}.device is {spec['device']!r}; use cpu or gpu")
+        if spec.get("input", "image") not in ("image", "flat"):
+            raise ConfigError(f"{source}: {where}.input is {spec['input']!r}; use image or flat")
+        file = spec.get("predictions_file")
+        if file is not None and (not isinstance(file, str) or "/" in file or "\\" in file or file.startswith(".")):
+            raise ConfigError(f"{source}: {where}.predictions_file is {file!r}; use a plain file name")
+        if when_no_gpu == "predictions" and spec.get("device") == "gpu" and not file:
+            raise ConfigError(f"{source}: {where} needs a predictions_file, since accuracy.when_no_gpu is predictions")
+        tasks.append(AccuracyTask(name=str(name), **{**spec, "threshold": float(threshold)}))
+    accuracy = AccuracySettings(when_no_gpu, tuple(tasks))
+
+    predictions = None
+    if raw.get("predictions") is not None:
+        spec = _mapping(raw["predictions"], f"{source}: predictions")
+        check_refs("predictions", spec.get("question"), spec.get("dataset"))
+        thresholds = spec.get("thresholds")
+        where = f"{source}: predictions.thresholds"
+        if not isinstance(thresholds, list) or not thresholds or not all(
+                isinstance(t, list) and len(t) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                            for v in t) for t in thresholds):
+            raise ConfigError(f"{where} must be a list of [accuracy, points] pairs such as [[0.9, 2], [0.95, 4]]")
+        pairs = tuple((float(a), float(p)) for a, p in thresholds)
+        if [a for a, _ in pairs] != sorted(a for a, _ in pairs) or not all(0 <= a <= 1 and p >= 0 for a, p in pairs):
+            raise ConfigError(f"{where} must rise: accuracies between 0 and 1 in increasing order, points >= 0")
+        most = max(p for _, p in pairs)
+        if abs(most - questions[spec["question"]].points) > 1e-9:
+            raise ConfigError(f"{where}: the highest threshold gives {most:g} points but question "
+                              f"{spec['question']!r} is worth {questions[spec['question']].points:g}")
+        file = str(spec.get("file", "predictions.csv"))
+        if "/" in file or "\\" in file or file.startswith("."):
+            raise ConfigError(f"{source}: predictions.file is {file!r}; use a plain file name")
+        board = spec.get("leaderboard")
+        predictions = PredictionsSettings(str(spec["question"]), str(spec["dataset"]), pairs, file,
+                                          str(board) if board else None)
+    return {"data": data, "accuracy": accuracy, "predictions": predictions}
+
+
+def _mapping(raw: Any, where: str) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a mapping")
+    return raw

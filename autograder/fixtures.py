@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from autograder.config import Config, find_config, load_config
+from autograder.tolerances import FIXTURE_REPRODUCTION
 
 MANIFEST_NAME = "MANIFEST.json"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps make the files byte-identical
@@ -245,5 +246,30 @@ def verify(config: Config) -> list[str]:
             elif name not in fresh:
                 problems.append(f"{name}: no test declares this case any more")
             elif fresh[name] != actual[name]:
-                problems.append(f"{name}: differs from a fresh regeneration (reference or case changed?)")
+                difference = _beyond_rounding(out_dir / name, fresh_dir / name)
+                if difference:
+                    problems.append(f"{name}: differs from a fresh regeneration ({difference}; "
+                                    "reference or case changed?)")
     return problems
+
+
+def _beyond_rounding(checked_in: Path, fresh: Path) -> str | None:
+    """How two fixture files differ beyond another CPU's BLAS rounding, or None if they do not.
+
+    Non-float arrays must be identical; floats, inputs included (many are
+    computed, e.g. probabilities through exp), may differ within
+    FIXTURE_REPRODUCTION (see tolerances.py).
+    """
+    with np.load(checked_in, allow_pickle=False) as old, np.load(fresh, allow_pickle=False) as new:
+        if sorted(old.files) != sorted(new.files):
+            return f"arrays {sorted(old.files)} against {sorted(new.files)}"
+        for key in sorted(old.files):
+            a, b = old[key], new[key]
+            if a.shape != b.shape or a.dtype != b.dtype:
+                return f"{key}: {a.dtype}{a.shape} against {b.dtype}{b.shape}"
+            if a.dtype.kind not in "fc":
+                if not np.array_equal(a, b):
+                    return f"{key} is not identical"
+            elif not np.allclose(b, a, rtol=FIXTURE_REPRODUCTION.rtol, atol=FIXTURE_REPRODUCTION.atol, equal_nan=True):
+                return f"{key} differs beyond rounding ({FIXTURE_REPRODUCTION.describe()})"
+    return None

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -33,12 +35,14 @@ class Journal:
     finished: dict[str, TestOutcome]
     last_started: str | None
     complete: bool
+    calls: dict[str, list[str]] = field(default_factory=dict)  # nodeid -> submission functions run (--record-calls)
 
 
 def read_journal(path: Path) -> Journal:
     collected: list[TestOutcome] = []
     finished: dict[str, TestOutcome] = {}
     last_started, complete = None, False
+    calls: dict[str, list[str]] = {}
     if path.is_file():
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
@@ -55,7 +59,9 @@ def read_journal(path: Path) -> Journal:
                 finished[outcome.nodeid] = outcome
             elif event == "finished":
                 complete = True
-    return Journal(collected, finished, last_started, complete)
+            elif event == "calls":
+                calls[record["nodeid"]] = record["functions"]
+    return Journal(collected, finished, last_started, complete, calls)
 
 
 @dataclass
@@ -63,17 +69,25 @@ class GradeReport:
     results: list[QuestionResult]
     data: dict[str, Any]  # the results.json content
     log: str  # the child pytest's own output
+    calls: dict[str, list[str]] = field(default_factory=dict)  # with record_calls: nodeid -> functions run
+    nonce: str = ""  # this run's secret, also in data["extra_data"]["autograder_nonce"]: proof the grader wrote it
 
     @property
     def table(self) -> str:
         return format_table(self.results)
 
 
-def _run_child(command: list[str], cwd: Path, budget: float, log_path: Path) -> tuple[int | None, bool]:
+HIDE_VARIABLE = "AUTOGRADER_SANDBOX_HIDE"  # more folders the sandboxed worker must not see (os.pathsep-separated)
+
+
+def _run_child(command: list[str], cwd: Path, budget: float, log_path: Path,
+               hide: Sequence[Path] = ()) -> tuple[int | None, bool]:
     """Run the child in its own process group; (exit code or None, timed out?)."""
     # The child's temporary files (its workspace) live in our folder, so a child that is
     # killed or calls os._exit leaves nothing behind once grade() removes that folder.
     env = {**os.environ, "TMPDIR": str(log_path.parent)}
+    if hide:
+        env[HIDE_VARIABLE] = os.pathsep.join(str(p) for p in hide)
     with open(log_path, "wb") as log:
         child = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, start_new_session=True, env=env)
@@ -83,6 +97,47 @@ def _run_child(command: list[str], cwd: Path, budget: float, log_path: Path) -> 
             os.killpg(child.pid, signal.SIGKILL)
             child.wait()
             return None, True
+
+
+def _run_forked_child(command: list[str], cwd: Path, budget: float, log_path: Path) -> tuple[int | None, bool]:
+    """As _run_child, but the child pytest is a fork of this process: no interpreter start-up, and
+    the libraries this process imported (numpy, torch, pytest) are already there.
+
+    Only for a single-threaded process that has loaded nothing of a submission
+    (``autograder audit``'s worker processes); the child imports the submission itself.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with open(log_path, "wb") as log:
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            code = 70
+            try:
+                os.setsid()
+                os.chdir(cwd)
+                os.dup2(log.fileno(), 1)
+                os.dup2(log.fileno(), 2)
+                os.environ["TMPDIR"] = str(log_path.parent)
+                tempfile.tempdir = None
+                import pytest
+
+                code = int(pytest.main(command[3:]))  # command is [python, "-m", "pytest", *arguments]
+            except BaseException:  # noqa: BLE001 - the journal tells the parent what finished
+                pass
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+    deadline = time.monotonic() + budget
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status), False
+        if time.monotonic() > deadline:
+            os.killpg(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return None, True
+        time.sleep(0.02)
 
 
 def budget_message(budget: float) -> str:
@@ -123,6 +178,12 @@ def grade(
     questions: Sequence[str] | None = None,
     time_budget: float | None = None,
     submission_info: SubmissionInfo | None = None,
+    test_files: Sequence[Path] | None = None,
+    backend: str | None = None,
+    clean_results_folder: bool = False,
+    hide: Sequence[Path] = (),
+    record_calls: bool = False,
+    forked: bool = False,
 ) -> GradeReport:
     """Grade ``submission`` and write results.json; never raises for the submission's sake.
 
@@ -133,20 +194,41 @@ def grade(
         questions: grade only these questions (their markers); default all.
         time_budget: seconds for the whole run instead of ``time_limits.total_seconds``.
         submission_info: what Gradescope's submission_metadata.json says, for the output.
+        test_files: collect only these test files (default: the whole tests folder); with
+            ``questions``, it spares the child importing test modules it would deselect.
+        backend: "inprocess" or "sandbox" for the child pytest (default: sandbox.backend of
+            autograder.yml). In-process, student code runs inside the child and could write its
+            journal: use it for local runs only. Sandboxed, no student code runs in the child.
+        clean_results_folder: remove everything else from the results file's folder before
+            writing it (Gradescope's dedicated results folder only, never a shared one).
+        hide: more folders or files the sandboxed worker must not see (the results folder,
+            the grader's and the submission's folders are always hidden).
+        record_calls: note which of the submission's functions each test runs (in-process
+            only), for ``autograder audit``.
+        forked: run the child pytest as a fork of this process (see _run_forked_child);
+            in-process back end only.
     """
     started = time.monotonic()
     budget = time_budget if time_budget is not None else config.time_limits.total_seconds
     with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
         journal_path, log_path = Path(tmp) / "journal.jsonl", Path(tmp) / "pytest.log"
         command = [
-            sys.executable, "-m", "pytest", str(config.tests_dir),
+            sys.executable, "-m", "pytest", *(str(f) for f in test_files or [config.tests_dir]),
             f"--autograder-config={config.path}", f"--submission={submission.resolve()}",
             f"--journal={journal_path}", "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
             "--show-capture=no",  # what the student printed reaches the results through the journal, clipped
         ]
         if questions:
             command += ["-m", marker_expression(questions)]
-        exit_code, timed_out = _run_child(command, config.root, budget, log_path)
+        if backend:
+            command += [f"--backend={backend}"]
+        if record_calls:
+            command += ["--record-calls", "--backend=inprocess"]
+        hidden = [*hide, *([results_path.resolve().parent] if results_path is not None else [])]
+        if forked:
+            exit_code, timed_out = _run_forked_child(command + ["--backend=inprocess"], config.root, budget, log_path)
+        else:
+            exit_code, timed_out = _run_child(command, config.root, budget, log_path, hidden)
         journal = read_journal(journal_path)
         log = log_path.read_text(encoding="utf-8", errors="replace")
 
@@ -180,6 +262,27 @@ def grade(
     problems = validate_results(data)
     if problems:  # a bug of ours: still hand Gradescope a file it accepts
         data = {"score": 0, "output": "internal error in the autograder: " + "; ".join(problems), "tests": []}
+    nonce = secrets.token_hex(16)  # known only here, after every line of student code has run
+    data["extra_data"] = {**(data.get("extra_data") or {}), "autograder_nonce": nonce}
     if results_path is not None:
+        if clean_results_folder:
+            _discard_other_files(results_path)
         write_atomically(results_path, data)
-    return GradeReport(results, data, log)
+    return GradeReport(results, data, log, journal.calls, nonce)
+
+
+def _discard_other_files(results_path: Path) -> None:
+    """Empty the results folder but for results.json: nothing a submission left there reaches Gradescope."""
+    folder = results_path.parent
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if entry.name == results_path.name and entry.is_file() and not entry.is_symlink():
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink()
+        except OSError:
+            pass

@@ -16,6 +16,7 @@ from typing import Any, Mapping, Sequence
 
 from autograder.errors import InvalidReturn, StudentRaised, SubmissionImportError
 from autograder.plain import copy_in, find_changes, to_plain
+from autograder.probes import find_probe
 from autograder.student import CallRecord, Handle, Student, Target
 from autograder.workspace import Workspace
 
@@ -209,6 +210,9 @@ class InProcessStudent(Student):
         for key in kwargs:
             changed += find_changes(kwargs[key], given_kwargs[key], key)
         return changed
+
+    def run_probe(self, probe: str, *args: Any, **kwargs: Any) -> Any:
+        return self._invoke(find_probe(probe), probe, args, kwargs, select=None)
 
     def get_attr(self, handle: Handle, name: str, as_handle: bool = False) -> Any:
         obj = self._resolve(handle)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,14 +34,20 @@ _SCORE_ATTRIBUTES = ("__score__", "__leaderboard_value__")  # state gradescope-u
 _SHORT_ERRORS = (GradingFailure, StudentCodeError, FixtureError)
 
 
+SUBMISSION_FILES_READ = "<files>"  # recorded by --record-calls for a test that reads the submission's files itself
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("autograder", "neural-network homework grading")
     group.addoption("--submission", help="folder of the submission to grade (default: from autograder.yml)")
     group.addoption("--autograder-config", help="path of autograder.yml (default: found from the rootdir)")
     group.addoption("--results", help="write Gradescope's results.json here")
     group.addoption("--journal", help="append one JSON line per test outcome here (used by `autograder grade`)")
-    group.addoption("--backend", choices=("inprocess",), default="inprocess",
-                    help="where student code runs (default: inprocess)")
+    group.addoption("--record-calls", action="store_true",
+                    help="journal the submission's functions each test runs (in-process; used by `autograder audit`)")
+    group.addoption("--backend", choices=("inprocess", "sandbox"), default=None,
+                    help="where student code runs: inprocess (fast, debuggable; local runs only) or sandbox "
+                         "(a limited, unprivileged worker process); default: sandbox.backend of autograder.yml")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,6 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     for question in assignment.questions.values():
         config.addinivalue_line("markers", f"{question.name}: question {question.number}, {question.title}")
+    config.addinivalue_line("markers", "gpu: needs a CUDA device; skipped with its reason where none exists")
     config.pluginmanager.register(GradingSession(config, assignment), "autograder-session")
 
 
@@ -87,6 +95,16 @@ class GradingSession:
         self._workspace_dir: str | None = None
         journal = config.getoption("journal")
         self.journal_path = Path(journal) if journal else None
+        self.backend = config.getoption("backend") or assignment.sandbox.backend
+        self._zygote = None
+        self._torch_asked = False
+        if self.backend == "sandbox":  # it imports the libraries while pytest collects the tests
+            from autograder.sandbox.backend import Zygote
+
+            self._zygote = Zygote()
+            self._torch_asked = _tests_mention_torch(config.args, assignment.tests_dir)
+            if self._torch_asked:  # guessed from the test files' text, so torch imports while pytest collects
+                self._zygote.preload(torch=True)
 
     # -- the student fixture ------------------------------------------------
     @property
@@ -103,13 +121,36 @@ class GradingSession:
 
             self._workspace_dir = tempfile.mkdtemp(prefix="autograder-workspace-")
             workspace = build_workspace(self.submission, self.assignment, Path(self._workspace_dir))
-            self._student = InProcessStudent(workspace)
+            self._student = self._sandboxed(workspace) if self.backend == "sandbox" else InProcessStudent(workspace)
         return self._student
+
+    def _sandboxed(self, workspace: Any) -> Any:
+        """The sandboxed back end; the worker never sees the grader's folders listed here."""
+        from autograder.sandbox.backend import SandboxStudent
+        from autograder.sandbox.limits import Limits
+
+        settings = self.assignment.sandbox
+        limits = Limits(call_seconds=settings.call_seconds, memory_mb=settings.memory_mb,
+                        processes=settings.processes, output_chars=settings.output_chars)
+        hide = [self.assignment.root, self.assignment.path.parent, self.submission, self._workspace_dir,
+                self.assignment.tests_dir, self.assignment.fixtures_dir, self.assignment.reference_dir]
+        hide += [Path(p).resolve().parent for p in (self.config.getoption("results"), self.journal_path) if p]
+        hide += [p for p in os.environ.get("AUTOGRADER_SANDBOX_HIDE", "").split(os.pathsep) if p]  # from grade()
+        hide += [os.environ[v] for v in ("AUTOGRADER_DATA", "AUTOGRADER_HISTORY_DIR") if os.environ.get(v)]
+        return SandboxStudent(workspace, limits, hide=hide, zygote=self._zygote)
 
     @pytest.fixture(scope="session")
     def student(self) -> Any:
         """The submission, reached only through plain data and handles."""
         return self.student_object()
+
+    @pytest.fixture(scope="session")
+    def submission_folder(self) -> Path | None:
+        """The folder of the submission's files, for data files the grader reads itself (never runs),
+        e.g. predictions.csv; None if the submission folder does not exist."""
+        from autograder.workspace import locate_submission_root
+
+        return locate_submission_root(self.submission)[0] if self.submission.is_dir() else None
 
     # -- collection ---------------------------------------------------------
     @pytest.hookimpl(trylast=True)
@@ -123,6 +164,12 @@ class GradingSession:
             if item.get_closest_marker("timeout") is None:
                 item.add_marker(pytest.mark.timeout(self.assignment.time_limits.per_test_seconds))
         self._journal({"event": "collected", "outcomes": [o.to_dict() for o in self.outcomes.values()]})
+
+    def pytest_collection_finish(self) -> None:
+        if self._zygote is not None:  # the collected tests tell whether the worker needs torch
+            if not self._torch_asked:
+                self._zygote.preload(torch="torch" in sys.modules)
+            self._zygote.wait_until_ready()  # here, not inside the first test's time limit
 
     def _outcome_for(self, item: pytest.Item) -> TestOutcome | None:
         function = getattr(item, "function", None)
@@ -157,6 +204,46 @@ class GradingSession:
         )
 
     # -- running ------------------------------------------------------------
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None):
+        """With --record-calls, journal which of the submission's functions this test ran.
+
+        ``autograder audit`` reads it from the reference's run: a variant that
+        changes one function can only change the outcome of the tests that ran it.
+        """
+        if not self.config.getoption("record_calls") or item.nodeid not in self.outcomes:
+            yield
+            return
+        from autograder.inprocess import InProcessStudent
+
+        called: set[str] = set()
+        folder: list[str] = []  # the workspace's real path, once the first test has made it
+        source_read = InProcessStudent.source.__code__  # a rubric check reads a module's text: "module.<source>"
+
+        def profile(frame: Any, event: str, arg: Any) -> None:
+            if event != "call":
+                return
+            if frame.f_code is source_read:
+                called.add(f"{frame.f_locals.get('module')}.<source>")
+                return
+            if not folder:
+                if not self._workspace_dir:
+                    return
+                folder.append(os.path.realpath(self._workspace_dir) + os.sep)
+            code = frame.f_code
+            if code.co_filename.startswith(folder[0]):
+                called.add(f"{Path(code.co_filename).stem}.{code.co_qualname.replace('.<locals>', '')}")
+
+        if "submission_folder" in getattr(item, "fixturenames", ()):
+            called.add(SUBMISSION_FILES_READ)  # it reads the submission's data files itself (predictions.csv)
+        previous = sys.getprofile()
+        sys.setprofile(profile)
+        try:
+            yield
+        finally:
+            sys.setprofile(previous)
+            self._journal({"event": "calls", "nodeid": item.nodeid, "functions": sorted(called)})
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         function = getattr(item, "function", None)
@@ -263,8 +350,28 @@ class GradingSession:
     def pytest_unconfigure(self) -> None:
         if self._student is not None:
             self._student.close()
+        if self._zygote is not None:
+            self._zygote.close()
         if self._workspace_dir:
             shutil.rmtree(self._workspace_dir, ignore_errors=True)
+
+
+def _tests_mention_torch(args: list[str], tests_dir: Path) -> bool:
+    """Whether the test files about to be collected import torch (read as text, not imported)."""
+    files: list[Path] = []
+    for arg in args or [str(tests_dir)]:
+        path = Path(arg.split("::")[0])
+        if path.is_dir():
+            files += sorted(path.rglob("test_*.py"))
+        elif path.suffix == ".py":
+            files.append(path)
+    for file in files:
+        try:
+            if "import torch" in file.read_text(encoding="utf-8", errors="replace"):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _clip_printed(text: str) -> str:

@@ -18,6 +18,10 @@ _MAX_MESSAGE_CHARS = 1500  # one failing check; a 2 a.m. reader needs the first 
 _MAX_OUTPUT_CHARS = 8000  # one question's output on Gradescope
 MAX_STUDENT_OUTPUT_CHARS = 10_000  # what a student's code printed, per check and per question
 _SCORE_DIGITS = 4
+NOT_GRADED_HERE = "not graded here: "
+"""How a skip reason starts when the check cannot run on this machine (no GPU, no dataset): such a
+check weighs nothing, and a question whose checks are all such counts 0 of 0 points instead of 0 of
+its points. Any other skip still loses its check's share."""
 
 
 @dataclass
@@ -66,7 +70,8 @@ class QuestionResult:
 
     @property
     def max_score(self) -> float:
-        return self.question.points
+        """The question's points; 0 when none of its checks can run here (see NOT_GRADED_HERE)."""
+        return 0.0 if self.outcomes and not any(map(counts, self.outcomes)) else self.question.points
 
     @property
     def passed(self) -> bool:
@@ -83,6 +88,11 @@ class QuestionResult:
     @property
     def tags(self) -> list[str]:
         return sorted({tag for o in self.outcomes for tag in o.tags})
+
+
+def counts(outcome: TestOutcome) -> bool:
+    """Whether a check weighs in its question's score: all do but those skipped as not graded here."""
+    return not (outcome.outcome == SKIPPED and outcome.message.startswith(NOT_GRADED_HERE))
 
 
 def _clip(text: str, limit: int) -> str:
@@ -154,6 +164,10 @@ def explain(question: Question, outcomes: list[TestOutcome], show_output: bool =
     """
     if not outcomes:
         return "No test checks this question, so it scores 0; tell the course staff."
+    if not any(map(counts, outcomes)):
+        reasons = dict.fromkeys(o.message.removeprefix(NOT_GRADED_HERE) for o in outcomes)
+        return _clip("Not graded here, so it counts 0 of 0 points: " + "; ".join(reasons), _MAX_OUTPUT_CHARS)
+    outcomes = [o for o in outcomes if counts(o)]
     lost = [o for o in outcomes if o.earned() < o.weight]
     total = len(outcomes)
     if not lost:
@@ -181,8 +195,8 @@ def student_output(question: Question, outcomes: list[TestOutcome]) -> str:
 
 
 def score_question(question: Question, outcomes: list[TestOutcome], show_output: bool = False) -> QuestionResult:
-    total_weight = sum(o.weight for o in outcomes)
-    earned = sum(o.earned() for o in outcomes)
+    total_weight = sum(o.weight for o in outcomes if counts(o))
+    earned = sum(o.earned() for o in outcomes if counts(o))
     fraction = earned / total_weight if total_weight > 0 else 0.0
     score = round(question.points * fraction, _SCORE_DIGITS)
     return QuestionResult(question, score, outcomes, explain(question, outcomes, show_output))

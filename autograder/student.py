@@ -3,8 +3,8 @@
 Tests ask for functions by "module.name" and get plain data back (see
 autograder.plain); anything else comes back as a ``Handle`` that can be
 passed back in, called, and read or written through the same interface.
-Back ends implement the five primitives of ``Student`` (call, call_many,
-get_attr, set_attr, set_item); the in-process one lives in
+Back ends implement the six primitives of ``Student`` (call, call_many,
+get_attr, set_attr, set_item, run_probe); the in-process one lives in
 autograder.inprocess, and a sandboxed worker can implement the same
 primitives without any test changing.
 
@@ -118,6 +118,19 @@ class Student(abc.ABC):
     @abc.abstractmethod
     def set_item(self, handle: Handle, key: Any, value: Any) -> None:
         """Set ``handle[key] = value`` on the student's side."""
+
+    @abc.abstractmethod
+    def run_probe(self, probe: str, *args: Any, **kwargs: Any) -> Any:
+        """Run a framework probe on the student's side and return its result.
+
+        A probe is a function of a module in ``autograder.probes``, named
+        "module.function" (e.g. "torch_modules.forward_backward"): the
+        framework's own code, run where the student's objects live because it
+        needs them alive (a backward pass through a student's torch module).
+        Handles among the arguments are resolved; the result is plain data or
+        handles, and is trusted no more than anything else from that side.
+        Errors of the student's code inside it raise StudentCodeError subclasses.
+        """
 
     @abc.abstractmethod
     def close(self) -> None:

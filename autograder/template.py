@@ -122,6 +122,8 @@ def render(config: Config, out_dir: Path) -> list[Path]:
     written = []
     for source_path in _source_files(config.reference_dir):
         relative = source_path.relative_to(config.reference_dir)
+        if config.file_roles.get(relative.as_posix()) == "answer":  # e.g. predictions.csv: the student makes it
+            continue
         target = out_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if source_path.suffix == ".py":

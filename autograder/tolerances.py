@@ -34,6 +34,16 @@ FORWARD_FLOAT64 = Tolerance(
     "catches any wrong formula.",
 )
 
+FIXTURE_REPRODUCTION = Tolerance(
+    rtol=1e-10,
+    atol=1e-13,
+    reason="A fixture regenerated on another CPU: BLAS picks its kernels (and so its "
+    "summation order) by processor, which moves the last bit or two of a float64 "
+    "product, and numpy's vectorised exp and log differ by an ulp between "
+    "instruction sets. `fixtures verify` accepts that much and no more; a changed "
+    "formula or case moves far more digits.",
+)
+
 BACKWARD_FLOAT64 = Tolerance(
     rtol=1e-7,
     atol=1e-9,
@@ -85,3 +95,9 @@ KS_FALSE_FAILURE_RATE = 1e-9
 asymptotic Kolmogorov tail 2 exp(-2 c^2) = alpha), c = 3.27 for alpha = 1e-9, in line with
 STANDARD_ERRORS; at n = 200,000 this is 0.0073, while a normal draw of the same variance is
 about 0.057 away from U(-a, a)."""
+
+TRAINING_LOSS_DROP = 0.5
+"""A small model trained for a few full-batch steps on one easy batch must end with a loss below
+this fraction of its first loss. The reference's tiny Vision Transformer falls far below it (see
+tests/test_attention.py); a model whose gradients do not reach its weights, or whose output
+ignores its input, stays near its first loss."""

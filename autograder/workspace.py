@@ -71,6 +71,8 @@ def build_workspace(submission: Path, config: Config, dest: Path) -> Workspace:
                 ws.modules[module] = "submission"
             else:  # keep the sentence about a missing submission folder, if any
                 ws.missing.setdefault(module, f"{name} is missing from the submission")
+        elif role == "answer":
+            pass  # the student's own data file (predictions.csv): the grader reads it from the submission
         elif role == "helper" and has_theirs:
             shutil.copyfile(theirs, dest / name)
             ws.modules[module] = "submission"

@@ -55,7 +55,8 @@ def test_verify_reports_a_hand_edited_file(project):
     (project.fixtures_dir / "double" / "n3.npz").write_bytes(npz_bytes({"in.x": np.zeros(3), "out.out": np.zeros(3)}))
     assert fixtures.verify(project) == [
         "double/n3.npz: its hash differs from the manifest (edited by hand?)",
-        "double/n3.npz: differs from a fresh regeneration (reference or case changed?)",
+        "double/n3.npz: differs from a fresh regeneration (in.x differs beyond rounding (rtol=1e-10, "
+        "atol=1e-13); reference or case changed?)",
     ]
 
 
@@ -75,8 +76,10 @@ def test_verify_reports_a_missing_manifest(project):
 def test_verify_reports_fixtures_left_stale_by_the_reference(project):
     edit(project.reference_dir / "mod.py", "return 2 * x", "return 3 * x")
     assert fixtures.verify(project) == [
-        "double/n3.npz: differs from a fresh regeneration (reference or case changed?)",
-        "double/n4.npz: differs from a fresh regeneration (reference or case changed?)",
+        "double/n3.npz: differs from a fresh regeneration (out.out differs beyond rounding (rtol=1e-10, "
+        "atol=1e-13); reference or case changed?)",
+        "double/n4.npz: differs from a fresh regeneration (out.out differs beyond rounding (rtol=1e-10, "
+        "atol=1e-13); reference or case changed?)",
     ]
 
 
@@ -122,3 +125,19 @@ def test_inputs_depend_only_on_the_seed():
     a, b, c = (rng_set.inputs_for(case)["x"] for case in rng_set.cases)
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
+
+
+def test_verify_accepts_another_cpus_rounding_but_not_a_change(project):
+    """BLAS and numpy's SIMD exp differ by an ulp between CPUs: not a stale fixture; more is."""
+    path = next(project.fixtures_dir.rglob("*.npz"))
+    with np.load(path) as data:
+        arrays = {k.removesuffix(".npy"): data[k] for k in data.files}
+    key = next(k for k in arrays if k.startswith("out."))
+    arrays[key] = np.nextafter(arrays[key], np.inf)  # one ulp up
+    path.write_bytes(fixtures.npz_bytes(arrays))
+    fixtures.write_manifest(project.fixtures_dir)
+    assert fixtures.verify(project) == []
+    arrays[key] = arrays[key] * (1 + 1e-6)
+    path.write_bytes(fixtures.npz_bytes(arrays))
+    fixtures.write_manifest(project.fixtures_dir)
+    assert any("differs beyond rounding" in p for p in fixtures.verify(project))

@@ -192,3 +192,19 @@ def test_format_table_can_keep_a_question_to_itself():
     lines = format_table(results, redact={"hidden"}).splitlines()
     assert lines[3].split() == ["2", "Secret", "?", "/", "2", "[hidden]", "(not", "shown", "here)"]
     assert "bad" not in "\n".join(lines)
+
+
+def test_a_check_not_graded_here_weighs_nothing():
+    from autograder.scoring import NOT_GRADED_HERE
+
+    result = score_one(outcome("a", PASSED), outcome("g", SKIPPED, message=NOT_GRADED_HERE + "needs a CUDA GPU"))
+    assert result.score == 4.0 and result.max_score == 4.0 and result.passed
+    assert result.output == "The check passed."
+
+
+def test_a_question_not_graded_here_counts_zero_of_zero():
+    from autograder.scoring import NOT_GRADED_HERE
+
+    result = score_one(outcome("g", SKIPPED, message=NOT_GRADED_HERE + "needs a CUDA GPU"))
+    assert result.score == 0.0 and result.max_score == 0.0 and result.passed
+    assert result.output == "Not graded here, so it counts 0 of 0 points: needs a CUDA GPU"

@@ -5,7 +5,7 @@ Common mistakes first, then correct ways to write each function differently. A c
 alternative that changes a forward's cache replaces the backward (which comes later in
 layers.py) with both functions, so that its forward overrides the reference's.
 """
-from variants import Variant
+from autograder.audit import Variant
 
 # Questions graded through code that calls these functions: a wrong function may cost them points too.
 DROPOUT_USERS = ("fc_net_dropout",)
@@ -23,6 +23,12 @@ VARIANTS = [
             old="out = np.where(x > 0, x, alpha * x)", new="x[x < 0] *= alpha\n    out = x"),
     Variant("leaky_relu_backward_like_relu", "layers.py", loses=("leaky_relu",),
             old="dx = np.where(x > 0, dout, alpha * dout)", new="dx = np.where(x > 0, dout, 0.0)"),
+    Variant("leaky_relu_backward_alpha_hard_coded", "layers.py", loses=("leaky_relu",),
+            old="dx = np.where(x > 0, dout, alpha * dout)", new="dx = np.where(x > 0, dout, 0.01 * dout)"),
+    Variant("leaky_relu_backward_local_derivative_without_dout", "layers.py", loses=("leaky_relu",),
+            old="dx = np.where(x > 0, dout, alpha * dout)", new="dx = np.where(x > 0, 1.0, alpha)"),
+    Variant("leaky_relu_backward_uses_dout_sign", "layers.py", loses=("leaky_relu",),
+            old="dx = np.where(x > 0, dout, alpha * dout)", new="dx = np.where(dout > 0, dout, alpha * dout)"),
     # -- sigmoid: mistakes ------------------------------------------------------------
     Variant("sigmoid_overflows_for_large_negative_x", "layers.py", loses=("sigmoid",),
             old="z = np.exp(-np.abs(x))  # in (0, 1]: never overflows\n"
@@ -32,15 +38,56 @@ VARIANTS = [
             old="z = np.exp(-np.abs(x))  # in (0, 1]: never overflows\n"
                 "    out = np.where(x >= 0, 1 / (1 + z), z / (1 + z))",
             new="out = np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))"),
-    Variant("sigmoid_backward_uses_x_instead_of_s", "layers.py", loses=("sigmoid",),
-            old="    cache = out\n    return out, cache\n\n\ndef sigmoid_backward",
-            new="    cache = x\n    return out, cache\n\n\ndef sigmoid_backward"),
+    # The forward caches x, the backward takes its cache for s: dx = dout * x * (1 - x).
+    Variant("sigmoid_backward_uses_x_instead_of_s", "layers.py", loses=("sigmoid",), function="sigmoid_backward",
+            new='''
+        def sigmoid_forward(x):
+            z = np.exp(-np.abs(x))
+            out = np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+            return out, x
+
+
+        def sigmoid_backward(dout, cache):
+            s = cache
+            return dout * s * (1 - s)
+    '''),
+    # The stable form with its two branches swapped: sigmoid(-x).
+    Variant("sigmoid_stable_branches_swapped", "layers.py", loses=("sigmoid",),
+            old="out = np.where(x >= 0, 1 / (1 + z), z / (1 + z))",
+            new="out = np.where(x >= 0, z / (1 + z), 1 / (1 + z))"),
+    Variant("sigmoid_backward_missing_one_minus_s", "layers.py", loses=("sigmoid",),
+            old="dx = dout * s * (1 - s)", new="dx = dout * s"),
+    Variant("sigmoid_backward_one_plus_s", "layers.py", loses=("sigmoid",),
+            old="dx = dout * s * (1 - s)", new="dx = dout * s * (1 + s)"),
+    Variant("sigmoid_backward_local_derivative_without_dout", "layers.py", loses=("sigmoid",),
+            old="dx = dout * s * (1 - s)", new="dx = s * (1 - s)"),
+    # The cache holds s = sigmoid(x), not x: taking the sigmoid again computes sigmoid'(s).
+    Variant("sigmoid_backward_takes_the_sigmoid_of_the_cache", "layers.py", loses=("sigmoid",),
+            old="dx = dout * s * (1 - s)", new="sig = 1 / (1 + np.exp(-s))\n    dx = dout * sig * (1 - sig)"),
     # -- tanh: mistakes -------------------------------------------------------------
-    Variant("tanh_backward_one_minus_x_squared", "layers.py", loses=("tanh",),
-            old="    cache = out\n    return out, cache\n\n\ndef tanh_backward",
-            new="    cache = x\n    return out, cache\n\n\ndef tanh_backward"),
+    # The forward caches x, the backward takes its cache for t: dx = dout * (1 - x ** 2).
+    Variant("tanh_backward_one_minus_x_squared", "layers.py", loses=("tanh",), function="tanh_backward", new='''
+        def tanh_forward(x):
+            return np.tanh(x), x
+
+
+        def tanh_backward(dout, cache):
+            t = cache
+            return dout * (1 - t ** 2)
+    '''),
     Variant("tanh_forward_is_tanh_of_half_x", "layers.py", loses=("tanh",),
             old="out = np.tanh(x)", new="out = (1 - np.exp(-x)) / (1 + np.exp(-x))"),
+    Variant("tanh_forward_numerator_and_denominator_swapped", "layers.py", loses=("tanh",),
+            old="out = np.tanh(x)", new="out = (np.exp(x) + np.exp(-x)) / (np.exp(x) - np.exp(-x))"),
+    Variant("tanh_forward_in_place", "layers.py", loses=("tanh",),
+            old="out = np.tanh(x)", new="out = np.tanh(x, out=x)"),
+    Variant("tanh_backward_one_minus_t", "layers.py", loses=("tanh",),
+            old="dx = dout * (1 - t ** 2)", new="dx = dout * (1 - t)"),
+    Variant("tanh_backward_one_plus_t_squared", "layers.py", loses=("tanh",),
+            old="dx = dout * (1 - t ** 2)", new="dx = dout * (1 + t ** 2)"),
+    # The cache holds t = tanh(x), not x.
+    Variant("tanh_backward_takes_the_tanh_of_the_cache", "layers.py", loses=("tanh",),
+            old="dx = dout * (1 - t ** 2)", new="dx = dout * (1 - np.tanh(t) ** 2)"),
     # -- softmax: mistakes ------------------------------------------------------------
     # softmax_jacobian is written through softmax_forward, so it may fall with it.
     Variant("softmax_over_axis_0", "layers.py", loses=("softmax",), may_lose=("softmax_jacobian",),
@@ -54,6 +101,21 @@ VARIANTS = [
     Variant("softmax_backward_sum_over_the_batch", "layers.py", loses=("softmax",),
             old="dx = p * (dout - np.sum(dout * p, axis=1, keepdims=True))",
             new="dx = p * (dout - np.sum(dout * p, axis=0, keepdims=True))"),
+    Variant("softmax_divided_by_the_sum_of_the_whole_batch", "layers.py", loses=("softmax",),
+            may_lose=("softmax_jacobian",),
+            old="out = e / e.sum(axis=1, keepdims=True)", new="out = e / e.sum()"),
+    Variant("softmax_sum_without_keepdims", "layers.py", loses=("softmax",), may_lose=("softmax_jacobian",),
+            old="out = e / e.sum(axis=1, keepdims=True)", new="out = e / e.sum(axis=1)"),
+    # Right for each row's own scale, but a row far below the batch's maximum underflows to 0 / 0.
+    Variant("softmax_subtracts_the_maximum_of_the_whole_batch", "layers.py", loses=("softmax",),
+            may_lose=("softmax_jacobian",),
+            old="e = np.exp(x - x.max(axis=1, keepdims=True))", new="e = np.exp(x - x.max())"),
+    Variant("softmax_backward_without_the_factor_p", "layers.py", loses=("softmax",),
+            old="dx = p * (dout - np.sum(dout * p, axis=1, keepdims=True))",
+            new="dx = dout - np.sum(dout * p, axis=1, keepdims=True)"),
+    Variant("softmax_backward_sum_without_keepdims", "layers.py", loses=("softmax",),
+            old="dx = p * (dout - np.sum(dout * p, axis=1, keepdims=True))",
+            new="dx = p * (dout - np.sum(dout * p, axis=1))"),
     # -- softmax Jacobian: mistakes ---------------------------------------------------
     Variant("softmax_jacobian_missing_the_diagonal", "layers.py", loses=("softmax_jacobian",),
             old="J = np.diag(p) - np.outer(p, p)", new="J = -np.outer(p, p)"),
@@ -90,6 +152,17 @@ VARIANTS = [
             new='dx = dout * (np.random.rand(*dout.shape) >= dropout_param["p"]) / (1 - dropout_param["p"])\n'),
     Variant("dropout_backward_ignores_the_mask", "layers.py", loses=("dropout",), may_lose=DROPOUT_USERS,
             old="dx = dout * mask\n", new="dx = dout.copy()\n"),
+    Variant("dropout_backward_scales_twice", "layers.py", loses=("dropout",), may_lose=DROPOUT_USERS,
+            old="dx = dout * mask\n", new='dx = dout * mask / (1 - dropout_param["p"])\n'),
+    Variant("dropout_backward_mask_without_its_scale", "layers.py", loses=("dropout",), may_lose=DROPOUT_USERS,
+            old="dx = dout * mask\n", new="dx = dout * (mask > 0)\n"),
+    # In test mode the forward's mask is None.
+    Variant("dropout_backward_ignores_the_mode", "layers.py", loses=("dropout",), may_lose=DROPOUT_USERS,
+            function="dropout_backward", new='''
+        def dropout_backward(dout, cache):
+            dropout_param, mask = cache
+            return dout * mask
+    '''),
     # -- softmax loss: mistakes -------------------------------------------------------
     Variant("softmax_loss_sum_not_mean", "layers.py", loses=("softmax_loss",), may_lose=SOFTMAX_LOSS_USERS,
             old="loss = -log_probs[np.arange(N), y].mean()", new="loss = -log_probs[np.arange(N), y].sum()"),
@@ -131,6 +204,15 @@ VARIANTS = [
     Variant("mse_averaged_over_n_only", "layers.py", loses=("mse_loss",),
             old="loss = np.mean(diff ** 2)\n    dpred = 2 * diff / diff.size",
             new="loss = np.sum(diff ** 2) / len(diff)\n    dpred = 2 * diff / len(diff)"),
+    Variant("mse_summed_not_averaged", "layers.py", loses=("mse_loss",),
+            old="loss = np.mean(diff ** 2)\n    dpred = 2 * diff / diff.size",
+            new="loss = np.sum(diff ** 2)\n    dpred = 2 * diff"),
+    Variant("mse_gradient_sign_flipped", "layers.py", loses=("mse_loss",),
+            old="dpred = 2 * diff / diff.size", new="dpred = 2 * (target - pred) / diff.size"),
+    # Half the mean squared error, a common convention elsewhere, but not the one asked for.
+    Variant("mse_with_a_factor_one_half", "layers.py", loses=("mse_loss",),
+            old="loss = np.mean(diff ** 2)\n    dpred = 2 * diff / diff.size",
+            new="loss = 0.5 * np.mean(diff ** 2)\n    dpred = diff / diff.size"),
     # -- correct alternatives -----------------------------------------------------------
     Variant("leaky_relu_with_maximum_and_masks", "layers.py", function="leaky_relu_backward", new='''
         def leaky_relu_forward(x, alpha=0.01):
@@ -160,6 +242,17 @@ VARIANTS = [
         def sigmoid_backward(dout, cache):
             s, _ = sigmoid_forward(cache)
             return dout * s * (1 - s)
+    '''),
+    Variant("leaky_relu_backward_local_slope_times_dout", "layers.py", function="leaky_relu_backward", new='''
+        def leaky_relu_backward(dout, cache):
+            x, alpha = cache
+            slope = np.ones_like(x)
+            slope[x <= 0] = alpha
+            return slope * dout
+    '''),
+    Variant("sigmoid_backward_as_s_minus_s_squared", "layers.py", function="sigmoid_backward", new='''
+        def sigmoid_backward(dout, cache):
+            return dout * (cache - cache ** 2)
     '''),
     Variant("tanh_through_exp_backward_from_x", "layers.py", function="tanh_backward", new='''
         def tanh_forward(x):

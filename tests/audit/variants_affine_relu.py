@@ -1,5 +1,5 @@
 """Variants of affine and ReLU: common mistakes, and correct ways to write them differently."""
-from variants import Variant
+from autograder.audit import Variant
 
 # Every network is built from affine and ReLU layers, so breaking one may cost the networks' points too.
 NETS = ("two_layer_net", "fc_net", "fc_net_dropout", "three_layer_convnet", "overfit", "iris")
@@ -22,6 +22,13 @@ VARIANTS = [
             new="dw = x.reshape(x.shape[0], -1).T @ dout / x.shape[0]"),
     Variant("relu_forward_in_place", "layers.py", loses=("relu",), may_lose=NETS,
             old="out = np.maximum(x, 0)", new="x[x < 0] = 0\n    out = x"),
+    # np.max reduces along an axis (here axis 0); np.maximum is the elementwise maximum.
+    Variant("relu_forward_np_max_instead_of_maximum", "layers.py", loses=("relu",), may_lose=NETS,
+            old="out = np.maximum(x, 0)", new="out = np.max(x, 0)"),
+    Variant("relu_forward_is_abs", "layers.py", loses=("relu",), may_lose=NETS,
+            old="out = np.maximum(x, 0)", new="out = np.abs(x)"),
+    Variant("relu_forward_floor_at_0.01", "layers.py", loses=("relu",), may_lose=NETS,
+            old="out = np.maximum(x, 0)", new="out = np.maximum(x, 0.01)"),
     Variant("relu_backward_uses_dout_sign", "layers.py", loses=("relu",), may_lose=NETS,
             old="dx = dout * (x > 0)", new="dx = dout * (dout > 0)"),
     Variant("relu_backward_passes_everything", "layers.py", loses=("relu",), may_lose=NETS,
@@ -29,8 +36,10 @@ VARIANTS = [
     Variant("relu_backward_ge_zero_and_leaky", "layers.py", loses=("relu",), may_lose=NETS,
             old="dx = dout * (x > 0)", new="dx = np.where(x >= 0, dout, 0.01 * dout)"),
     # -- correct alternatives ---------------------------------------------------
-    # Correct values, but the rubric of autograder.yml forbids looping over the batch's examples.
-    Variant("affine_with_loops", "layers.py", function="affine_forward", loses=("vectorized",), new='''
+    # Correct values, but the rubric of autograder.yml forbids looping over the batch's examples. A triple
+    # Python loop is also slow enough for the overfitting check's training to time out on a loaded machine.
+    Variant("affine_with_loops", "layers.py", function="affine_forward", loses=("vectorized",),
+            may_lose=("overfit",), new='''
         def affine_forward(x, w, b):
             rows = x.reshape(x.shape[0], -1)
             out = np.zeros((x.shape[0], w.shape[1]))
@@ -65,6 +74,12 @@ VARIANTS = [
             out = x.copy()
             out[out < 0] = 0
             return out, x.copy()
+    '''),
+    # relu_backward reads only where the cache is positive, and out > 0 exactly where x > 0.
+    Variant("relu_caches_its_output_and_multiplies_by_a_mask", "layers.py", function="relu_forward", new='''
+        def relu_forward(x):
+            out = x * (x > 0)
+            return out, out
     '''),
     Variant("relu_backward_with_where", "layers.py", function="relu_backward", new='''
         def relu_backward(dout, cache):

@@ -10,7 +10,7 @@ ThreeLayerConvNet (and the check that it overfits a few images) is built on
 the convolution and max pooling, so it may fall with any of their mistakes;
 average pooling is not part of it.
 """
-from variants import Variant
+from autograder.audit import Variant
 
 CNN = ("three_layer_convnet", "overfit")  # the convnet, and the check that it trains
 
@@ -106,6 +106,26 @@ def avg_pool_backward_naive(dout, cache):
                     dx[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw] += dout[n, c, i, j] / (ph * pw)
     return dx
 '''
+
+
+# The forwards written with loops over (n, c, i, j), the template of the pooling forwards' mistakes below.
+# They keep the reference's cache (x, pool_param), so that the reference's backward still works with them.
+POOL_FORWARD_LOOPS = '''
+def {kind}_pool_forward_naive(x, pool_param):
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = x.shape
+    H_out = 1 + (H - ph) // stride
+    W_out = 1 + (W - pw) // stride
+    out = np.zeros((N, C, H_out, W_out))
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    out[n, c, i, j] = np.{reduce}(x[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw])
+    return out, (x, pool_param)
+'''
+MAX_POOL_FORWARD_LOOPS = POOL_FORWARD_LOOPS.format(kind="max", reduce="max")
+AVG_POOL_FORWARD_LOOPS = POOL_FORWARD_LOOPS.format(kind="avg", reduce="mean")
 
 
 def pool_assuming_stride_is_the_window(kind):
@@ -230,7 +250,22 @@ VARIANTS = [
             new="dx[:, :, rows, cols] = is_max * dout[:, :, i:i + 1, j:j + 1]"),
     Variant("max_pool_assumes_stride_equals_the_window", "layers.py", function="max_pool_backward_naive",
             loses=("max_pool",), may_lose=CNN, new=pool_assuming_stride_is_the_window("max")),
+    Variant("max_pool_forward_ignores_the_stride", "layers.py", function="max_pool_forward_naive",
+            loses=("max_pool",), may_lose=CNN,
+            new=changed(MAX_POOL_FORWARD_LOOPS, "x[n, c, i * stride:i * stride + ph, j * stride:j * stride + pw]",
+                        "x[n, c, i:i + ph, j:j + pw]")),
+    Variant("max_pool_forward_output_size_without_plus_one", "layers.py", function="max_pool_forward_naive",
+            loses=("max_pool",), may_lose=CNN,
+            new=changed(changed(MAX_POOL_FORWARD_LOOPS, "H_out = 1 + (H", "H_out = (H"),
+                        "W_out = 1 + (W", "W_out = (W")),
+    Variant("max_pool_forward_takes_the_minimum", "layers.py", function="max_pool_forward_naive",
+            loses=("max_pool",), may_lose=CNN, new=changed(MAX_POOL_FORWARD_LOOPS, "np.max(", "np.min(")),
+    # The maximum of a window across every channel, not of each channel's window.
+    Variant("max_pool_forward_pools_over_the_channels", "layers.py", function="max_pool_forward_naive",
+            loses=("max_pool",), may_lose=CNN, new=changed(MAX_POOL_FORWARD_LOOPS, "np.max(x[n, c,", "np.max(x[n, :,")),
     # -- max pooling: correct alternatives --------------------------------------------------
+    Variant("max_pool_forward_with_loops", "layers.py", function="max_pool_forward_naive",
+            new=MAX_POOL_FORWARD_LOOPS),
     Variant("max_pool_backward_with_argmax_loops", "layers.py", function="max_pool_backward_naive",
             new=MAX_POOL_LOOPS),
     Variant("max_pool_backward_with_a_where_mask", "layers.py", function="max_pool_backward_naive", new='''
@@ -282,6 +317,18 @@ VARIANTS = [
     Variant("avg_pool_backward_assigned_not_accumulated", "layers.py", loses=("avg_pool",),
             old="dx[:, :, di:di + stride * H_out:stride, dj:dj + stride * W_out:stride] += share",
             new="dx[:, :, di:di + stride * H_out:stride, dj:dj + stride * W_out:stride] = share"),
+    Variant("avg_pool_forward_sums_the_window", "layers.py", function="avg_pool_forward_naive",
+            loses=("avg_pool",), new=changed(AVG_POOL_FORWARD_LOOPS, "np.mean(", "np.sum(")),
+    Variant("avg_pool_forward_divides_by_the_pool_height_only", "layers.py", function="avg_pool_forward_naive",
+            loses=("avg_pool",),
+            new=changed(changed(AVG_POOL_FORWARD_LOOPS, "np.mean(", "np.sum("), "+ pw])\n", "+ pw]) / ph\n")),
+    # Right only when the windows tile the input exactly (stride == window, sizes divisible by it).
+    Variant("avg_pool_forward_output_size_h_over_stride", "layers.py", function="avg_pool_forward_naive",
+            loses=("avg_pool",),
+            new=changed(changed(AVG_POOL_FORWARD_LOOPS, "H_out = 1 + (H - ph) // stride", "H_out = H // stride"),
+                        "W_out = 1 + (W - pw) // stride", "W_out = W // stride")),
     # -- average pooling: correct alternatives ------------------------------------------------
+    Variant("avg_pool_forward_with_loops", "layers.py", function="avg_pool_forward_naive",
+            new=AVG_POOL_FORWARD_LOOPS),
     Variant("avg_pool_with_loops", "layers.py", function="avg_pool_backward_naive", new=AVG_POOL_LOOPS),
 ]

@@ -4,7 +4,7 @@ The training questions (overfit, iris) train with the submission's optim.sgd
 through solver.py, so a broken sgd may cost them too: they are in its
 variants' ``may_lose``. The other rules are used by no other question.
 """
-from variants import Variant
+from autograder.audit import Variant
 
 TRAINING = ("overfit", "iris")  # questions that train with optim.sgd (tests/test_training.py)
 
@@ -16,6 +16,13 @@ VARIANTS = [
     Variant("sgd_updates_w_in_place", "optim.py", loses=("sgd",), may_lose=TRAINING,
             old='next_w = w - config["learning_rate"] * dw\n',
             new='w -= config["learning_rate"] * dw\n    next_w = w\n'),
+    Variant("sgd_step_uphill", "optim.py", loses=("sgd",), may_lose=TRAINING,
+            old='next_w = w - config["learning_rate"] * dw\n', new='next_w = w + config["learning_rate"] * dw\n'),
+    # Right with the default config only.
+    Variant("sgd_ignores_the_configured_learning_rate", "optim.py", loses=("sgd",), may_lose=TRAINING,
+            old='next_w = w - config["learning_rate"] * dw\n', new="next_w = w - 1e-2 * dw\n"),
+    Variant("sgd_without_the_learning_rate", "optim.py", loses=("sgd",), may_lose=TRAINING,
+            old='next_w = w - config["learning_rate"] * dw\n', new="next_w = w - dw\n"),
     # -- sgd_momentum: mistakes -----------------------------------------------------
     Variant("momentum_sign_error", "optim.py", loses=("sgd_momentum",),
             old='v = config["momentum"] * config["velocity"] - config["learning_rate"] * dw',

@@ -7,7 +7,7 @@ does not (they train with reg=0).
 """
 from pathlib import Path
 
-from variants import Variant
+from autograder.audit import Variant
 
 _REFERENCE = Path(__file__).resolve().parents[2] / "reference_solution"
 
@@ -157,6 +157,21 @@ VARIANTS = [
     Variant("two_layer_net_uniform_weights", "fc_net.py", loses=("two_layer_net",),
             old='self.params["W2"] = np.random.normal(0.0, weight_scale, (hidden_dim, num_classes))',
             new='self.params["W2"] = weight_scale * np.random.rand(hidden_dim, num_classes)'),
+    Variant("two_layer_net_weights_ignore_weight_scale", "fc_net.py", loses=("two_layer_net",),
+            may_lose=TRAINED_BY_IRIS,
+            old='self.params["W1"] = np.random.normal(0.0, weight_scale, (input_dim, hidden_dim))',
+            new='self.params["W1"] = np.random.randn(input_dim, hidden_dim)'),
+    Variant("two_layer_net_random_biases", "fc_net.py", loses=("two_layer_net",), may_lose=TRAINED_BY_IRIS,
+            old='self.params["b1"] = np.zeros(hidden_dim)',
+            new='self.params["b1"] = weight_scale * np.random.randn(hidden_dim)'),
+    Variant("two_layer_net_weight_shapes_transposed", "fc_net.py", loses=("two_layer_net",),
+            may_lose=TRAINED_BY_IRIS,
+            old='self.params["W1"] = np.random.normal(0.0, weight_scale, (input_dim, hidden_dim))\n'
+                '        self.params["b1"] = np.zeros(hidden_dim)\n'
+                '        self.params["W2"] = np.random.normal(0.0, weight_scale, (hidden_dim, num_classes))',
+            new='self.params["W1"] = np.random.normal(0.0, weight_scale, (hidden_dim, input_dim))\n'
+                '        self.params["b1"] = np.zeros(hidden_dim)\n'
+                '        self.params["W2"] = np.random.normal(0.0, weight_scale, (num_classes, hidden_dim))'),
     Variant("two_layer_net_loss_summed_over_the_batch", "fc_net.py", loses=("two_layer_net",),
             may_lose=TRAINED_BY_IRIS, function="TwoLayerNet.loss",
             new=TWO_LAYER_NET_INLINE_SOFTMAX.replace("-np.mean(np.log(", "-np.sum(np.log(")

@@ -1,0 +1,154 @@
+"""Isolation done as root before student code runs: namespaces, hidden paths, the uid switch.
+
+Hiding does not rely on file modes (the grader's folders may be world
+readable): in a private mount namespace every path the worker must not see
+(the assignment's folder with its tests, fixtures and config, the results
+folder, Gradescope's root, the temporary folders) is covered by an empty
+tmpfs, and only the Python library folders the worker needs are bound back.
+A new network namespace leaves the worker nothing but a downed loopback; a
+new PID namespace makes the worker its init, so killing it kills every
+process it started.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sysconfig
+from pathlib import Path
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+NOBODY = 65534  # the unprivileged user and group the worker runs as
+_NEVER_HIDDEN = {"/", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/dev", "/proc", "/sys", "/run", "/var"}
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int = 0, data: str | None = None) -> None:
+    encode = lambda s: s.encode() if s is not None else None  # noqa: E731
+    result = _libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data))
+    _check(result, f"mount {target}")
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """SIGKILL this process when its parent dies (reset by a uid change: call it after one)."""
+    import signal
+
+    prctl = getattr(_libc, "prctl", None)  # Linux only; elsewhere the channel's EOF still ends a worker
+    if prctl is not None:
+        prctl(ctypes.c_int(PR_SET_PDEATHSIG), ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0),
+              ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def library_paths() -> list[str]:
+    """The folders Python's libraries live in: they must stay visible to the worker."""
+    paths = sysconfig.get_paths()
+    keep = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    return sorted(p for p in keep if os.path.isdir(p))
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    chosen: list[str] = []
+    for path in sorted(set(paths), key=lambda p: (p.count("/"), p)):
+        if not any(path == c or path.startswith(c.rstrip("/") + "/") for c in chosen):
+            chosen.append(path)
+    return chosen
+
+
+def hide_paths(hidden: list[str], scratch: str) -> None:
+    """In a private mount namespace (already unshared): cover ``hidden``, keep the libraries, fresh /proc.
+
+    ``scratch`` (a path under one of the hidden folders, e.g. /tmp) gets a
+    writable tmpfs owned by root with mode 1777.
+    """
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    candidates = []
+    for raw in hidden:
+        path = os.path.realpath(raw)
+        if path not in _NEVER_HIDDEN and os.path.lexists(path):
+            candidates.append(path)
+    covered = _outermost(candidates)
+    keep = [p for p in library_paths() if any(p.startswith(c.rstrip("/") + "/") or p == c for c in covered)]
+    kept_fds = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in keep}
+    for path in covered:
+        if os.path.isdir(path):
+            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=755")
+        else:
+            mount("/dev/null", path, None, MS_BIND)
+    for path, fd in kept_fds.items():
+        os.makedirs(path, exist_ok=True)
+        mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        os.close(fd)
+    os.makedirs(scratch, exist_ok=True)
+    mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
+    try:  # this PID namespace's own /proc: the grader's processes are not listed
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError:
+        pass
+
+
+def drop_privileges(uid: int = NOBODY, gid: int = NOBODY) -> None:
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    if os.getuid() == 0 or os.geteuid() == 0:  # never go on as root by mistake
+        raise OSError("could not leave the root user")
+
+
+def tried_isolation() -> str | None:
+    """None if namespaces and the uid switch are available here, else a sentence why not."""
+    if not is_root():
+        return ("not running as root, so student code runs as your own user, sees your files and the network "
+                "(limits and the deadline still apply)")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
+            os._exit(0)
+        except BaseException:  # noqa: BLE001
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return ("the kernel refused new namespaces, so student code runs as the unprivileged user but without "
+                "hidden folders (only file modes protect them) or a network block")
+    return None
+
+
+def clean_environment(home: str) -> dict[str, str]:
+    """What the worker's environment holds: nothing secret, nothing of the grader's."""
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8"}
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+def writable_copy(files: dict[str, bytes], folder: Path, owner: int | None) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        if owner is not None:
+            os.chown(folder / name, owner, owner)
+    if owner is not None:
+        os.chown(folder, owner, owner)

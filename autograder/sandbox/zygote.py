@@ -1,0 +1,238 @@
+"""The zygote: a process that imports the libraries once and forks a worker per need.
+
+It is started with a clean environment and never loads a test, a fixture,
+an expected value or the results file: a fork copies its memory, so a
+worker can find nothing there. Forking a worker takes milliseconds and
+shares the library pages, so replacing a worker after a timeout or a crash
+is cheap.
+
+Each worker is two processes: a small supervisor (zygote code, root when
+the grader is root), which enters new namespaces and waits, and below it the
+worker proper, which hides the grader's paths, drops to the unprivileged
+user and serves requests. SIGTERM to the supervisor kills the worker (the
+init of its own PID namespace, so all it started dies with it); the
+supervisor's exit code reports how the worker ended (128 + signal number if
+a signal killed it).
+
+Protocol on the control socket (SOCK_SEQPACKET, one JSON object per packet):
+``{"op": "fork", "spec": {...}}`` with the worker's socket passed along
+(SCM_RIGHTS) -> ``{"pid": supervisor pid}``; ``{"op": "wait", "pid": n}`` ->
+``{"code": exit code of the supervisor}``. EOF: the zygote exits.
+"""
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import os
+import pkgutil
+import signal
+import socket
+import sys
+from pathlib import Path
+
+# What a worker may need, imported here once: a worker forked after these imports starts
+# in milliseconds and shares their memory. (Anything else can still be imported by a
+# worker: the library folders stay readable to it, see privileges.hide_paths.)
+PRELOAD = (
+    "abc argparse array ast base64 bisect calendar collections collections.abc colorsys contextlib copy "
+    "csv dataclasses datetime decimal difflib enum fractions functools gc glob gzip hashlib heapq hmac "
+    "inspect io itertools json linecache locale logging math numbers operator os pathlib pickle platform "
+    "pprint queue random re secrets shutil signal socket statistics string struct subprocess sys tempfile "
+    "textwrap threading time timeit traceback types typing unittest uuid warnings weakref zipfile zlib "
+    "ctypes ctypes.util multiprocessing concurrent.futures "
+    "numpy numpy.linalg numpy.fft numpy.random numpy.testing numpy.lib.stride_tricks numpy.polynomial "
+    "autograder.errors autograder.plain autograder.student autograder.inprocess autograder.workspace "
+    "autograder.probes autograder.sandbox.transport autograder.sandbox.worker autograder.sandbox.limits "
+    "autograder.sandbox.privileges"
+).split()
+# Asked for when the tests use torch (the trusted side saw them import it): torch costs
+# seconds to import, and an optimizer's first step imports torch._dynamo (seconds more).
+PRELOAD_TORCH = (
+    "torch torch.nn torch.nn.functional torch.nn.init torch.optim torch.optim.lr_scheduler torch.utils.data "
+    "torch.autograd torch.linalg torch.fft torch._dynamo"
+).split()
+
+
+def preload(names: list[str], probes: bool = False) -> list[str]:
+    """Import ``names`` (and, with ``probes``, every probe module); the names that failed."""
+    missing = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - e.g. torch not installed: numpy-only assignments
+            missing.append(name)
+    if probes:
+        import autograder.probes as package
+
+        for info in pkgutil.iter_modules(package.__path__):
+            try:
+                importlib.import_module(f"autograder.probes.{info.name}")
+            except Exception:  # noqa: BLE001
+                missing.append(f"autograder.probes.{info.name}")
+    _trim()
+    return missing
+
+
+def _trim() -> None:
+    """Give the import's garbage back to the system before workers are forked from this memory."""
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def main() -> None:
+    from autograder.sandbox.privileges import die_with_parent
+
+    # If the grader dies (killed at the end of its time budget), the zygote, each supervisor and
+    # each worker die in turn: no runaway student loop outlives the run.
+    die_with_parent()
+    control = socket.socket(fileno=int(sys.argv[1]))
+    missing = preload(PRELOAD)
+    from autograder.sandbox.privileges import tried_isolation
+
+    limitation = tried_isolation()
+    # Root without namespaces (a container that forbids them): still leave root for the sandbox user.
+    switch_user = os.geteuid() == 0
+    if limitation is None and os.environ.get("AUTOGRADER_SANDBOX_ISOLATION") == "off":  # tests, debugging
+        limitation = "isolation was turned off, so student code runs as the grader's user (limits still apply)"
+        switch_user = False
+    elif limitation is None and os.environ.get("AUTOGRADER_SANDBOX_ISOLATION") == "uid-only":  # as in a container
+        limitation = "namespaces were turned off, so student code runs as the unprivileged user without hidden folders"
+    try:
+        control.send(json.dumps({"ready": True, "limitation": limitation, "missing": missing}).encode())
+    except OSError:  # the grader is gone already
+        return
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1 << 20, 1)
+        except (ConnectionResetError, OSError):
+            return
+        if not message:
+            return
+        request = json.loads(message)
+        if request["op"] == "fork" and fds:
+            gc.freeze()  # the worker's garbage collector then leaves the shared library objects' pages alone
+            pid = os.fork()
+            if pid == 0:
+                code = 70
+                try:
+                    control.close()
+                    code = supervise(fds[0], request["spec"], isolate=limitation is None,
+                                     switch_user=switch_user)
+                finally:
+                    os._exit(code)
+            os.close(fds[0])
+            control.send(json.dumps({"pid": pid, "id": request.get("id")}).encode())
+        elif request["op"] == "preload":
+            missing = preload(PRELOAD_TORCH if request.get("torch") else [], probes=True)
+            control.send(json.dumps({"missing": missing, "id": request.get("id")}).encode())
+        elif request["op"] == "ping":
+            control.send(json.dumps({"id": request.get("id")}).encode())
+        elif request["op"] == "wait":
+            try:
+                _, status = os.waitpid(int(request["pid"]), 0)
+                code = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                code = None
+            control.send(json.dumps({"code": code, "id": request.get("id")}).encode())
+        else:
+            for fd in fds:
+                os.close(fd)
+            control.send(json.dumps({"error": "unknown request", "id": request.get("id")}).encode())
+
+
+def supervise(fd: int, spec: dict, isolate: bool, switch_user: bool = False) -> int:
+    """The supervisor: start the worker in its namespaces, wait, report how it ended."""
+    from autograder.sandbox import privileges
+
+    worker_pid = None
+
+    def stop(*_: object) -> None:
+        if worker_pid:
+            try:
+                os.kill(worker_pid, signal.SIGKILL) if isolate else os.killpg(worker_pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    privileges.die_with_parent()
+    os.setsid()
+    if isolate:
+        privileges.unshare(privileges.CLONE_NEWNS | privileges.CLONE_NEWNET | privileges.CLONE_NEWPID)
+    worker_pid = os.fork()
+    if worker_pid == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        try:
+            run_worker(fd, spec, isolate, switch_user)
+        finally:
+            os._exit(0)
+    os.close(fd)
+    while True:
+        try:
+            _, status = os.waitpid(worker_pid, 0)
+            break
+        except ChildProcessError:
+            return 0
+    if not isolate:  # its children may live on in its process group
+        try:
+            os.killpg(worker_pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    code = os.waitstatus_to_exitcode(status)
+    return 128 - code if code < 0 else min(code, 127)
+
+
+def run_worker(fd: int, spec: dict, isolate: bool, switch_user: bool = False) -> None:
+    """The worker proper: its private workspace, limits, user; then serve until EOF."""
+    from autograder.inprocess import InProcessStudent
+    from autograder.sandbox import limits as limits_module
+    from autograder.sandbox import privileges
+    from autograder.sandbox.transport import Channel
+    from autograder.sandbox.worker import Worker
+    from autograder.workspace import Workspace
+
+    channel = Channel(socket.socket(fileno=fd))
+    try:
+        source = Path(spec["workspace"])
+        files = {p.name: p.read_bytes() for p in source.iterdir() if p.is_file()}
+        if isolate:
+            privileges.hide_paths(spec["hide"], "/tmp")
+            work = Path("/tmp/work")
+            privileges.writable_copy(files, work, privileges.NOBODY)
+        else:
+            os.setpgid(0, 0)
+            work = Path(spec["scratch"])
+            privileges.writable_copy(files, work, privileges.NOBODY if switch_user else None)
+        limits = limits_module.Limits(**spec["limits"])
+        # Below the grader's priority: a fork bomb's hundred busy processes must not starve the
+        # supervisor that kills them (measured: seconds per kill at equal priority, on 2 cores).
+        os.nice(15)
+        limits_module.apply(limits, enforce_processes=isolate or switch_user)
+        null = os.open(os.devnull, os.O_RDWR)
+        for target in (0, 1, 2):
+            os.dup2(null, target)
+        os.closerange(3, fd)
+        os.closerange(fd + 1, 65536)
+        if isolate or switch_user:
+            privileges.drop_privileges()
+        privileges.die_with_parent()
+        os.chdir(work)
+        os.environ.clear()
+        os.environ.update(privileges.clean_environment(str(work)))
+        sys.dont_write_bytecode = True
+        workspace = Workspace(path=work, modules=dict(spec["modules"]), missing=dict(spec["missing"]))
+        student = InProcessStudent(workspace)
+    except BaseException as exc:  # noqa: BLE001 - tell the trusted side, then stop
+        channel.send({"setup_error": f"{type(exc).__name__}: {exc}"})
+        return
+    channel.send({"ready": True})
+    Worker(channel, student, limits.output_chars).serve()
+
+
+if __name__ == "__main__":
+    main()

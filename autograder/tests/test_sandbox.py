@@ -1,0 +1,401 @@
+"""The sandboxed back end: same sentences as in-process, limits, crashes, isolation.
+
+One zygote serves the whole module (it imports numpy once); each test forks
+its own workers from it. Tests of the uid switch, the hidden folders and the
+network run only as root (CI runs as root) and skip with a reason otherwise.
+"""
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.config import load_config
+from autograder.errors import InvalidReturn, StudentCodeError, StudentRaised, SubmissionImportError
+from autograder.inprocess import InProcessStudent
+from autograder.sandbox.backend import SandboxFailure, SandboxStudent, Zygote
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.transport import TransportError, decode, encode
+from autograder.tests.conftest import write_config, write_files
+from autograder.workspace import build_workspace
+
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="the uid switch, hidden folders and network "
+                               "namespace need root (CI runs as root)")
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    z = Zygote()
+    z.preload(torch=False)
+    yield z
+    z.close()
+
+
+@pytest.fixture
+def make_pair(tmp_path: Path, zygote: Zygote):
+    """Build (in-process, sandboxed) students of the same files; closed afterwards."""
+    made = []
+
+    def make(files: dict[str, str], name: str = "s", **limits) -> tuple[InProcessStudent, SandboxStudent]:
+        root = tmp_path / name
+        submission = write_files(root / "submission", files)
+        config = load_config(write_config(root, {n: "graded" for n in files if n.endswith(".py")}))
+        inprocess = InProcessStudent(build_workspace(submission, config, root / "workspace-in"))
+        sandboxed = SandboxStudent(build_workspace(submission, config, root / "workspace-sb"),
+                                   Limits(**{"call_seconds": 5, **limits}), hide=[root], zygote=zygote)
+        made.extend([inprocess, sandboxed])
+        return inprocess, sandboxed
+
+    yield make
+    for student in made:
+        student.close()
+
+
+def _outcome(student, action):
+    try:
+        return "ok", action(student)
+    except StudentCodeError as exc:
+        return type(exc).__name__, str(exc)
+
+
+MOD = '''
+import numpy as np
+
+def f(x):
+    return x * 2
+
+def raises(x):
+    return {}["missing"]
+
+def stub(x):
+    raise NotImplementedError("f: write the forward pass")
+
+def subclass(x):
+    class Lying(np.ndarray):
+        def __eq__(self, other):
+            return True
+    return x.view(Lying)
+
+def objects(x):
+    return np.array([np.zeros(2), np.zeros(3)], dtype=object)
+
+def mutates(x):
+    x[0] = 99.0
+    return x.sum()
+
+class Model:
+    def __init__(self, n):
+        self.params = {"W": np.ones((n, n))}
+        self.n = n
+
+    def loss(self, x):
+        return float((self.params["W"] @ x).sum()), {"W": np.outer(x, x)}
+'''
+
+
+def test_same_sentences_as_in_process(make_pair):
+    inprocess, sandboxed = make_pair({"mod.py": MOD, "broken.py": "def f(:\n    pass\n"})
+    x = np.array([1.0, -2.0])
+    actions = [
+        lambda s: s.call("mod.f", x),
+        lambda s: s.call("mod.raises", x),
+        lambda s: s.call("mod.stub", x),
+        lambda s: s.call("mod.subclass", x),
+        lambda s: s.call("mod.objects", x),
+        lambda s: s.call("mod.absent", x),
+        lambda s: s.call("broken.f", x),
+        lambda s: s.call("nothere.f", x),
+    ]
+    for action in actions:
+        expected, got = _outcome(inprocess, action), _outcome(sandboxed, action)
+        assert got[0] == expected[0]
+        if expected[0] == "ok":
+            np.testing.assert_array_equal(got[1], expected[1])
+        else:
+            assert got[1] == expected[1]
+    for student in (inprocess, sandboxed):
+        student.reset_log()
+        student.call("mod.mutates", x.copy())
+    assert sandboxed.mutation_notes() == inprocess.mutation_notes() != []
+
+
+def test_handles_methods_and_items(make_pair):
+    _, student = make_pair({"mod.py": MOD})
+    model = student.call("mod.Model", 2)
+    assert model.n == 2 and model.type_name == "Model"
+    student.set_item(student.ref(model, "params"), "W", np.eye(2))
+    loss, grads = model.loss(np.array([1.0, 2.0]))
+    assert loss == 3.0 and grads["W"].shape == (2, 2)
+    model.n = 5
+    assert model.n == 5
+
+
+def test_plain_data_round_trip(make_pair):
+    _, student = make_pair({"mod.py": "def echo(x):\n    return x\n"})
+    value = {"a": (1, 2.5, None, True), 3: [np.float32(1.5), np.int64(-7)], (1, "k"): complex(1, -2),
+             "big": 2**80, "nan": float("nan"), "arrays": [np.arange(6, dtype=np.int16).reshape(2, 3),
+                                                            np.zeros((0, 4)), np.array([True, False])]}
+    got = student.call("mod.echo", value)
+    assert got.keys() == value.keys() and got["a"] == value["a"] and got["big"] == 2**80
+    assert type(got[3][0]) is np.float32 and got[3][1] == -7 and got[(1, "k")] == complex(1, -2)
+    assert np.isnan(got["nan"])
+    for a, b in zip(got["arrays"], value["arrays"]):
+        assert type(a) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape and (a == b).all()
+
+
+def test_transport_builds_only_plain_types():
+    tree, buffers = encode({"x": np.arange(3.0)}, lambda v: None)
+    assert decode(tree, [bytes(b) for b in buffers], lambda r: None)["x"].tolist() == [0.0, 1.0, 2.0]
+    for bad_tree, bad_buffers in [
+        ({"a": "|O", "s": [1], "b": 0}, [b"\0" * 8]),  # an object array
+        ({"a": "<f8", "s": [2], "b": 0}, [b"\0" * 8]),  # a buffer too short for its shape
+        ({"a": "<f8", "s": [1], "b": 3}, []),  # a missing buffer
+        ({"x": 1}, []),  # an unknown record
+        ({"a": [("f", "<f8")], "s": [1], "b": 0}, [b"\0" * 8]),  # a structured dtype
+    ]:
+        with pytest.raises(TransportError):
+            decode(bad_tree, bad_buffers, lambda r: None)
+    with pytest.raises(TransportError):
+        encode(object(), lambda v: None)
+
+
+def test_call_many_is_one_round_trip(make_pair, monkeypatch):
+    _, student = make_pair({"mod.py": MOD})
+    student.call("mod.f", np.zeros(1))  # start the worker
+    sent = []
+    channel = student._worker.channel
+    original = channel.send
+    monkeypatch.setattr(channel, "send", lambda *a, **k: (sent.append(1), original(*a, **k))[1])
+    got = student.call_many("mod.f", [{"x": np.full(2, float(i))} for i in range(50)])
+    assert len(sent) == 1 and [g[0] for g in got] == [2.0 * i for i in range(50)]
+
+
+def test_numpy_warnings_are_re_issued(make_pair):
+    _, student = make_pair({"mod.py": "import numpy as np\ndef sig(x):\n    return 1 / (1 + np.exp(-x))\n"})
+    with np.errstate(over="warn"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        student.call("mod.sig", np.array([-1e4]))
+    assert any(issubclass(w.category, RuntimeWarning) and "overflow" in str(w.message) for w in caught)
+    with np.errstate(over="ignore"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        student.call("mod.sig", np.array([-1e4]))
+    assert not caught
+    with np.errstate(over="raise"), pytest.raises(StudentRaised, match="FloatingPointError"):
+        student.call("mod.sig", np.array([-1e4]))
+
+
+LOOPS = '''
+import hashlib
+
+class Box:
+    pass
+
+def box():
+    return Box()
+
+def spin():
+    while True:
+        try:
+            pass
+        except BaseException:
+            pass
+
+def c_call():
+    return hashlib.pbkdf2_hmac("sha256", b"x", b"y", 10**9)
+
+def fine():
+    return 1
+'''
+
+
+def test_deadline_kills_and_a_fresh_worker_serves_the_next_call(make_pair):
+    _, student = make_pair({"mod.py": LOOPS}, call_seconds=1)
+    old = student.call("mod.box")
+    for target in ("mod.spin", "mod.c_call"):
+        started = time.monotonic()
+        with pytest.raises(SandboxFailure, match=rf"{target} timed out after 1 s"):
+            student.call(target)
+        assert time.monotonic() - started < 4
+        assert student.call("mod.fine") == 1
+    with pytest.raises(SandboxFailure, match="earlier run of the submission's code"):
+        student.call(student.ref(old, "__class__"))
+
+
+CRASHES = '''
+import ctypes, os, sys
+import numpy as np
+
+def segfault():
+    ctypes.string_at(0)
+
+def leave():
+    os._exit(3)
+
+def leave_politely():
+    sys.exit(0)
+
+def hog():
+    return np.ones(10**10).sum()
+
+def chatty():
+    for i in range(200_000):
+        print("spam" * 100)
+    return 7
+
+def fine():
+    return 1
+'''
+
+
+def test_crashes_name_their_cause_and_the_worker_is_replaced(make_pair):
+    _, student = make_pair({"mod.py": CRASHES})
+    with pytest.raises(SandboxFailure, match="crashed with a segmentation fault during mod.segfault"):
+        student.call("mod.segfault")
+    assert student.call("mod.fine") == 1
+    with pytest.raises(SandboxFailure, match=r"exited \(exit code 3\).* during mod.leave"):
+        student.call("mod.leave")
+    with pytest.raises(StudentRaised, match="SystemExit"):  # as in-process: sys.exit is an exception
+        student.call("mod.leave_politely")
+    assert student.call("mod.fine") == 1
+
+
+def test_memory_cap_gives_a_memory_error(make_pair):
+    _, student = make_pair({"mod.py": CRASHES}, memory_mb=256)
+    with pytest.raises(StudentRaised, match="MemoryError"):
+        student.call("mod.hog")
+    assert student.call("mod.fine") == 1
+
+
+def test_printed_output_is_capped(make_pair, capsys):
+    _, student = make_pair({"mod.py": CRASHES}, output_chars=1000)
+    started = time.monotonic()
+    assert student.call("mod.chatty") == 7
+    out = capsys.readouterr().out
+    assert len(out) < 2000 and "more characters printed and dropped" in out
+    assert time.monotonic() - started < 10
+
+
+SNOOP = '''
+import os, socket
+
+def whoami():
+    return os.getuid(), os.getgid()
+
+def read(path):
+    try:
+        with open(path, "rb") as f:
+            return len(f.read())
+    except OSError as exc:
+        return type(exc).__name__
+
+def listing(path):
+    try:
+        return sorted(os.listdir(path))
+    except OSError as exc:
+        return type(exc).__name__
+
+def connect():
+    try:
+        socket.create_connection(("1.1.1.1", 53), timeout=2)
+        return "connected"
+    except OSError as exc:
+        return type(exc).__name__
+
+def environment():
+    return dict(os.environ)
+
+def forks():
+    pids = []
+    try:
+        for _ in range(500):
+            pid = os.fork()
+            if pid == 0:
+                import time
+                time.sleep(60)
+                os._exit(0)
+            pids.append(pid)
+    except OSError as exc:
+        return len(pids), type(exc).__name__
+    return len(pids), None
+'''
+
+
+@ROOT_ONLY
+def test_worker_is_unprivileged_and_sees_nothing_of_the_grader(make_pair, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_TEST_SECRET", "hunter2")
+    secret = tmp_path / "s" / "tests" / "expected.txt"
+    write_files(secret.parent, {"expected.txt": "the answer"})
+    _, student = make_pair({"mod.py": SNOOP})
+    assert student.limitation is None
+    assert student.call("mod.whoami") == (65534, 65534)
+    assert student.call("mod.read", str(secret)) == "FileNotFoundError"
+    assert student.call("mod.listing", str(tmp_path / "s")) in ([], "FileNotFoundError")
+    repository = student.call("mod.listing", str(Path(__file__).resolve().parents[2]))  # the grader's folder
+    assert isinstance(repository, list) and not {"tests", "fixtures", "autograder.yml", ".git"} & set(repository)
+    assert student.call("mod.read", "/root/.bashrc") in ("FileNotFoundError", "PermissionError")
+    assert student.call("mod.connect") in ("OSError", "ConnectionRefusedError", "TimeoutError")
+    assert "AUTOGRADER_TEST_SECRET" not in student.call("mod.environment")
+    count, error = student.call("mod.forks")
+    assert count < 70 and error == "BlockingIOError"
+
+
+@pytest.mark.parametrize("isolate", [False, pytest.param("uid-only", marks=ROOT_ONLY)])
+def test_without_isolation_limits_and_crashes_still_work(tmp_path, isolate):
+    """A laptop (no root) or a container without namespaces: deadline, crash reports, one warning."""
+    root = tmp_path / "plain"
+    submission = write_files(root / "submission", {"mod.py": LOOPS + CRASHES + "\ndef uid():\n    return os.getuid()\n"})
+    config = load_config(write_config(root, {"mod.py": "graded"}))
+    zygote = Zygote(isolate=isolate)
+    zygote.preload(torch=False)
+    student = SandboxStudent(build_workspace(submission, config, root / "workspace"), Limits(call_seconds=1),
+                             zygote=zygote)
+    try:
+        with pytest.warns(RuntimeWarning, match="autograder sandbox: .* turned off"):
+            assert student.call("mod.fine") == 1
+        if isolate == "uid-only":
+            assert student.call("mod.uid") == 65534
+        with pytest.raises(SandboxFailure, match="timed out after 1 s"):
+            student.call("mod.spin")
+        with pytest.raises(SandboxFailure, match="segmentation fault during mod.segfault"):
+            student.call("mod.segfault")
+        assert student.call("mod.fine") == 1
+    finally:
+        student.close()
+        zygote.close()
+
+
+@pytest.mark.parametrize("section, problem", [
+    ({"call_seconds": 0}, "sandbox.call_seconds is 0"),
+    ({"memory_mb": "lots"}, "sandbox.memory_mb is 'lots'"),
+    ({"processes": 2.5}, "whole number"),
+    ({"backend": "docker"}, "sandbox.backend is 'docker'"),
+    ({"memroy_mb": 100}, "sandbox.memroy_mb is not a setting"),
+    ([1, 2], "sandbox must be a mapping"),
+])
+def test_sandbox_settings_are_validated(tmp_path, section, problem):
+    from autograder.config import ConfigError
+
+    with pytest.raises(ConfigError, match=problem):
+        load_config(write_config(tmp_path, {"mod.py": "graded"}, sandbox=section))
+
+
+def test_sandbox_settings_are_read(tmp_path):
+    config = load_config(write_config(tmp_path, {"mod.py": "graded"},
+                                      sandbox={"backend": "sandbox", "call_seconds": 2.5, "memory_mb": 512}))
+    assert (config.sandbox.backend, config.sandbox.call_seconds, config.sandbox.memory_mb) == ("sandbox", 2.5, 512)
+    assert config.sandbox.processes == 64
+
+
+def test_grading_sandboxed_gives_the_in_process_verdicts(project, tmp_path):
+    from autograder.grading import grade
+    from autograder.tests.conftest import make_submission
+
+    submission = make_submission(tmp_path / "sub", other="def negate(x):\n    x[0] = 1.0\n    return x\n")
+    inprocess = grade(submission, project, backend="inprocess")
+    sandboxed = grade(submission, project, tmp_path / "results" / "results.json", backend="sandbox")
+    assert [(r.score, r.output) for r in sandboxed.results] == [(r.score, r.output) for r in inprocess.results]
+    assert sandboxed.data["extra_data"]["autograder_nonce"] == sandboxed.nonce
