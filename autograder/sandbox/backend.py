@@ -193,7 +193,8 @@ class SandboxStudent(Student):
 
     def _spec(self) -> dict:
         spec = {"workspace": str(self.workspace.path), "modules": dict(self.workspace.modules),
-                "missing": dict(self.workspace.missing), "hide": self._hide, "limits": self.limits.to_dict()}
+                "missing": dict(self.workspace.missing), "hide": self._hide, "limits": self.limits.to_dict(),
+                "landlock": bool(self._zygote.ready().get("landlock"))}
         if self.limitation is not None:  # no private /tmp: a fresh scratch folder per worker
             if self._scratch:
                 shutil.rmtree(self._scratch, ignore_errors=True)

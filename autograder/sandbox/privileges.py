@@ -68,6 +68,27 @@ def library_paths() -> list[str]:
     return sorted(p for p in keep if os.path.isdir(p))
 
 
+SYSTEM_READABLE = ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys")
+
+
+def worker_readable(hidden: list[str]) -> list[str]:
+    """What the worker may read under Landlock: the system, Python and its libraries; never a hidden path.
+
+    A Python prefix that holds a hidden folder (an interpreter installed inside
+    the assignment's folder) is narrowed to its library folders.
+    """
+    import sys
+
+    hidden_real = [os.path.realpath(p) for p in hidden if os.path.realpath(p) not in _NEVER_HIDDEN]
+
+    def holds_hidden(path: str) -> bool:
+        return any(h == path or h.startswith(path.rstrip("/") + "/") for h in hidden_real)
+
+    prefixes = {os.path.realpath(p) for p in (sys.base_prefix, sys.base_exec_prefix, sys.prefix, sys.exec_prefix)}
+    readable = list(SYSTEM_READABLE) + [p for p in sorted(prefixes) if not holds_hidden(p)] + library_paths()
+    return sorted(set(readable))
+
+
 def _outermost(paths: list[str]) -> list[str]:
     chosen: list[str] = []
     for path in sorted(set(paths), key=lambda p: (p.count("/"), p)):
@@ -119,8 +140,7 @@ def drop_privileges(uid: int = NOBODY, gid: int = NOBODY) -> None:
 def tried_isolation() -> str | None:
     """None if namespaces and the uid switch are available here, else a sentence why not."""
     if not is_root():
-        return ("not running as root, so student code runs as your own user, sees your files and the network "
-                "(limits and the deadline still apply)")
+        return "not running as root, so student code runs as your own user (limits and the deadline still apply)"
     pid = os.fork()
     if pid == 0:
         try:
@@ -130,8 +150,8 @@ def tried_isolation() -> str | None:
             os._exit(1)
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
-        return ("the kernel refused new namespaces, so student code runs as the unprivileged user but without "
-                "hidden folders (only file modes protect them) or a network block")
+        return ("the kernel refused new namespaces, so student code runs as the unprivileged user without "
+                "hidden folders or a network namespace")
     return None
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 # worker: the library folders stay readable to it, see privileges.hide_paths.)
 PRELOAD = (
     "abc argparse array ast base64 bisect calendar collections collections.abc colorsys contextlib copy "
-    "csv dataclasses datetime decimal difflib enum fractions functools gc glob gzip hashlib heapq hmac "
+    "csv dataclasses datetime decimal difflib encodings.idna enum fractions functools gc glob gzip hashlib heapq hmac "
     "inspect io itertools json linecache locale logging math numbers operator os pathlib pickle platform "
     "pprint queue random re secrets shutil signal socket statistics string struct subprocess sys tempfile "
     "textwrap threading time timeit traceback types typing unittest uuid warnings weakref zipfile zlib "
@@ -102,9 +102,17 @@ def main() -> None:
         limitation = "isolation was turned off, so student code runs as the grader's user (limits still apply)"
         switch_user = False
     elif limitation is None and os.environ.get("AUTOGRADER_SANDBOX_ISOLATION") == "uid-only":  # as in a container
-        limitation = "namespaces were turned off, so student code runs as the unprivileged user without hidden folders"
+        limitation = ("namespaces were turned off, so student code runs as the unprivileged user without hidden folders "
+                      "or a network namespace")
+    from autograder.sandbox.landlock import abi_version
+
+    landlock = abi_version()
+    if limitation is not None:  # what still protects the grader's files, in the same sentence
+        limitation += ("; Landlock still keeps it to the library folders and its own work folder" if landlock
+                       else "; this kernel has no Landlock either, so only file modes protect the grader's files")
     try:
-        control.send(json.dumps({"ready": True, "limitation": limitation, "missing": missing}).encode())
+        control.send(json.dumps({"ready": True, "limitation": limitation, "landlock": landlock,
+                                 "missing": missing}).encode())
     except OSError:  # the grader is gone already
         return
     while True:
@@ -190,7 +198,7 @@ def supervise(fd: int, spec: dict, isolate: bool, switch_user: bool = False) -> 
 def run_worker(fd: int, spec: dict, isolate: bool, switch_user: bool = False) -> None:
     """The worker proper: its private workspace, limits, user; then serve until EOF."""
     from autograder.inprocess import InProcessStudent
-    from autograder.sandbox import limits as limits_module
+    from autograder.sandbox import landlock, limits as limits_module
     from autograder.sandbox import privileges
     from autograder.sandbox.transport import Channel
     from autograder.sandbox.worker import Worker
@@ -218,6 +226,9 @@ def run_worker(fd: int, spec: dict, isolate: bool, switch_user: bool = False) ->
             os.dup2(null, target)
         os.closerange(3, fd)
         os.closerange(fd + 1, 65536)
+        if spec.get("landlock"):  # the zygote found Landlock: only the libraries and the work folder from here on
+            writable = ["/tmp"] if isolate else [str(work)]  # with namespaces, /tmp is the worker's own tmpfs
+            landlock.restrict(privileges.worker_readable(spec["hide"]), writable + ["/dev/shm"])
         if isolate or switch_user:
             privileges.drop_privileges()
         privileges.die_with_parent()

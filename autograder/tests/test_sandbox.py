@@ -17,6 +17,7 @@ import pytest
 from autograder.config import load_config
 from autograder.errors import InvalidReturn, StudentCodeError, StudentRaised, SubmissionImportError
 from autograder.inprocess import InProcessStudent
+from autograder.sandbox import landlock
 from autograder.sandbox.backend import SandboxFailure, SandboxStudent, Zygote
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.transport import TransportError, decode, encode
@@ -335,19 +336,54 @@ def test_worker_is_unprivileged_and_sees_nothing_of_the_grader(make_pair, tmp_pa
     assert student.call("mod.read", str(secret)) == "FileNotFoundError"
     assert student.call("mod.listing", str(tmp_path / "s")) in ([], "FileNotFoundError")
     repository = student.call("mod.listing", str(Path(__file__).resolve().parents[2]))  # the grader's folder
-    assert isinstance(repository, list) and not {"tests", "fixtures", "autograder.yml", ".git"} & set(repository)
+    assert repository == "PermissionError" or (  # Landlock refuses it; without Landlock it is an empty tmpfs
+        isinstance(repository, list) and not {"tests", "fixtures", "autograder.yml", ".git"} & set(repository))
     assert student.call("mod.read", "/root/.bashrc") in ("FileNotFoundError", "PermissionError")
-    assert student.call("mod.connect") in ("OSError", "ConnectionRefusedError", "TimeoutError")
+    assert student.call("mod.connect") in ("OSError", "ConnectionRefusedError", "TimeoutError", "PermissionError")
     assert "AUTOGRADER_TEST_SECRET" not in student.call("mod.environment")
     count, error = student.call("mod.forks")
     assert count < 70 and error == "BlockingIOError"
+
+
+OUTSIDE = '''
+def uid():
+    return os.getuid()
+
+def read(path):
+    try:
+        with open(path, "rb") as f:
+            return len(f.read())
+    except OSError as exc:
+        return type(exc).__name__
+
+def write(path):
+    try:
+        with open(path, "w") as f:
+            f.write("x")
+    except OSError as exc:
+        return type(exc).__name__
+
+def connect():
+    import socket
+    try:
+        socket.create_connection(("127.0.0.1", 9), timeout=2)
+    except OSError as exc:
+        return type(exc).__name__
+
+def signal_parent():
+    try:
+        os.kill(os.getppid(), 0)
+    except OSError as exc:
+        return type(exc).__name__
+'''
 
 
 @pytest.mark.parametrize("isolate", [False, pytest.param("uid-only", marks=ROOT_ONLY)])
 def test_without_isolation_limits_and_crashes_still_work(tmp_path, isolate):
     """A laptop (no root) or a container without namespaces: deadline, crash reports, one warning."""
     root = tmp_path / "plain"
-    submission = write_files(root / "submission", {"mod.py": LOOPS + CRASHES + "\ndef uid():\n    return os.getuid()\n"})
+    submission = write_files(root / "submission", {"mod.py": LOOPS + CRASHES + OUTSIDE})
+    secret = write_files(tmp_path / "elsewhere", {"expected.txt": "the answer"}) / "expected.txt"
     config = load_config(write_config(root, {"mod.py": "graded"}))
     zygote = Zygote(isolate=isolate)
     zygote.preload(torch=False)
@@ -358,6 +394,14 @@ def test_without_isolation_limits_and_crashes_still_work(tmp_path, isolate):
             assert student.call("mod.fine") == 1
         if isolate == "uid-only":
             assert student.call("mod.uid") == 65534
+        if landlock.abi_version():  # nothing hides the grader's folders here: Landlock alone keeps them out
+            assert student.call("mod.read", str(secret)) == "PermissionError"
+            assert student.call("mod.write", str(root / "planted.txt")) == "PermissionError"
+            assert student.call("mod.write", "scratch.txt") is None  # its own work folder stays writable
+            if landlock.abi_version() >= 4:  # no network namespace here: Landlock refuses TCP itself
+                assert student.call("mod.connect") == "PermissionError"
+            if landlock.abi_version() >= 6:  # signals scoped: not even the supervisor, same user, is reachable
+                assert student.call("mod.signal_parent") == "PermissionError"
         with pytest.raises(SandboxFailure, match="timed out after 1 s"):
             student.call("mod.spin")
         with pytest.raises(SandboxFailure, match="segmentation fault during mod.segfault"):

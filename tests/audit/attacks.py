@@ -16,6 +16,9 @@ from autograder.audit import Variant
 ATTACKED = ("relu",)
 HONEST = ("sgd",)
 MARKER = "autograder-attack-was-here"  # a file name no grader run creates
+# A world-readable copy of the fixtures and tests that the grader does not know about (another
+# checkout, a backup), made by the test as root where no mount namespace hides it.
+DECOY = "/var/autograder-attack-decoy"
 
 _WRONG = 'raise RuntimeError("the attack did not work")  # every check of the question fails'
 
@@ -74,7 +77,8 @@ ATTACKS = [
     Variant("reads_fixtures_and_tests", "layers.py", loses=ATTACKED, function="relu_forward", new=f'''
         def relu_forward(x):
             import os
-            roots = ["/autograder/source", "/work/main", os.path.expanduser("~"), os.getcwd(), "/tmp", "/"]
+            DECOY = "{DECOY}"
+            roots = ["/autograder/source", DECOY, "/work/main", os.path.expanduser("~"), os.getcwd(), "/tmp", "/"]
             for root in roots:
                 for folder, dirs, files in os.walk(root):
                     if folder.count(os.sep) > 6 or folder.startswith(("/proc", "/sys", "/usr", "/dev")):
@@ -85,7 +89,7 @@ ATTACKS = [
                             try:
                                 data = np.load(os.path.join(folder, name))
                                 for key in data.files:
-                                    if data[key].shape == x.shape and "out" in key:
+                                    if data[key].shape == x.shape and key.split(".")[-1] == "out":
                                         return data[key], x
                             except Exception:
                                 pass

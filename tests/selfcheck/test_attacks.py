@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,12 +23,14 @@ from autograder.audit import apply_variant
 from autograder.config import load_config
 from autograder.grading import grade
 from autograder.results import validate_results
+from autograder.sandbox import landlock
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("_autograder_attacks", ROOT / "tests" / "audit" / "attacks.py")
 attacks = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(attacks)
 ATTACKED, ATTACKS, HONEST, MARKER = attacks.ATTACKED, attacks.ATTACKS, attacks.HONEST, attacks.MARKER
+DECOY = Path(attacks.DECOY)
 CONFIG = load_config(ROOT / "autograder.yml")
 ATTACK_SECONDS = 2  # the per-call deadline while grading attacks: each timeout attack costs it per check
 ATTACK_PROCESSES = 16  # the process cap while grading attacks (the fork bomb's size)
@@ -115,6 +118,8 @@ def attack_reports(tmp_path_factory):
     config = load_config(_attack_config(base))
     test_files = [CONFIG.tests_dir / "test_layers.py", CONFIG.tests_dir / "test_optim.py"]
     before = _markers()
+    if landlock.abi_version():  # without Landlock nothing can hide a copy the grader does not know of
+        _plant_decoy()
 
     def job(variant):
         folder = base / variant.name
@@ -123,8 +128,20 @@ def attack_reports(tmp_path_factory):
         return grade(submission, config, results, backend="sandbox", questions=[*ATTACKED, *HONEST],
                      test_files=test_files, clean_results_folder=True)
 
-    reports = dict(zip((v.name for v in ATTACKS), _grade_all([lambda v=v: job(v) for v in ATTACKS])))
+    try:
+        reports = dict(zip((v.name for v in ATTACKS), _grade_all([lambda v=v: job(v) for v in ATTACKS])))
+    finally:
+        shutil.rmtree(DECOY, ignore_errors=True)
     return base, reports, sorted(set(_markers()) - set(before))
+
+
+def _plant_decoy() -> None:
+    """A world-readable copy of the fixtures and tests outside every folder the grader hides."""
+    shutil.rmtree(DECOY, ignore_errors=True)
+    for name in ("fixtures", "tests"):
+        shutil.copytree(ROOT / name, DECOY / name)
+    for path in [DECOY, *DECOY.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 @pytest.mark.parametrize("attack", [v.name for v in ATTACKS])
