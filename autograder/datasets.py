@@ -221,6 +221,9 @@ _DIGIT_SEGMENTS = ("abcdef", "bc", "abged", "abgcd", "fgbc", "afgcd", "afgedc", 
 _SEGMENT_TABLE = np.array([[name in _DIGIT_SEGMENTS[d] for name in "abcdefg"] for d in range(10)])  # (10, 7)
 
 
+_RENDER_BLOCK = 250  # images drawn at once
+
+
 def synthetic_images(seed: int, count: int, size: int = 28) -> tuple[np.ndarray, np.ndarray]:
     """``count`` digits (N, 1, size, size) float32 in [0, 1] and their labels, from a seeded generator.
 
@@ -239,8 +242,21 @@ def synthetic_images(seed: int, count: int, size: int = 28) -> tuple[np.ndarray,
     y0 = y_offset + scale * ends[..., 1]
     x1 = x_offset + scale * (ends[..., 2] + slant * (4 - ends[..., 3]))
     y1 = y_offset + scale * ends[..., 3]
-    ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
     images = np.zeros((count, size, size))
+    # In blocks of images: the same pixels, with temporaries of one block (all at once: +90 MB for 2,000).
+    for start in range(0, count, _RENDER_BLOCK):
+        block = slice(start, start + _RENDER_BLOCK)
+        _draw_segments(images[block], labels[block], (x0[block], y0[block], x1[block], y1[block]), thickness[block])
+    noise = rng.normal(0, 0.15, images.shape)
+    images = np.clip(images * rng.uniform(0.7, 1.0, (count, 1, 1)) + noise, 0, 1).astype(np.float32)
+    return images[:, None], labels.astype(np.int64)
+
+
+def _draw_segments(images: np.ndarray, labels: np.ndarray, ends: tuple, thickness: np.ndarray) -> None:
+    """Draw into ``images`` (n, size, size) the lit segments of ``labels``; ``ends`` are four (n, 7) arrays."""
+    x0, y0, x1, y1 = ends
+    size = images.shape[-1]
+    ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
     for segment in range(7):
         on = _SEGMENT_TABLE[labels, segment]
         if not on.any():
@@ -250,9 +266,6 @@ def synthetic_images(seed: int, count: int, size: int = 28) -> tuple[np.ndarray,
         t = np.clip(((xs - px0) * dx + (ys - py0) * dy) / np.maximum(dx * dx + dy * dy, 1e-6), 0, 1)
         distance = np.hypot(xs - (px0 + t * dx), ys - (py0 + t * dy))
         images[on] = np.maximum(images[on], np.clip(thickness[on] + 0.5 - distance, 0, 1))
-    noise = rng.normal(0, 0.15, images.shape)
-    images = np.clip(images * rng.uniform(0.7, 1.0, (count, 1, 1)) + noise, 0, 1).astype(np.float32)
-    return images[:, None], labels.astype(np.int64)
 
 
 def synthetic_digits(name: str = "synthetic_digits", train_size: int = 2000, test_size: int = 1000,

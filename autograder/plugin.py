@@ -169,6 +169,10 @@ class GradingSession:
         if self._zygote is not None:  # the collected tests tell whether the worker needs torch
             if not self._torch_asked:
                 self._zygote.preload(torch="torch" in sys.modules)
+            elif "torch" not in sys.modules:
+                # The tests use torch, so this process imports it anyway: now, while the zygote imports
+                # its own copy, rather than after (measured: 2 s less of a 20 s run on 2 cores).
+                import torch  # noqa: F401
             self._zygote.wait_until_ready()  # here, not inside the first test's time limit
 
     def _outcome_for(self, item: pytest.Item) -> TestOutcome | None:

@@ -512,10 +512,15 @@ def train_model(
     return history
 
 
-def evaluate(model: Any, X: Any, y: Any, batch_size: int = 1000) -> float:
-    """Accuracy of ``model`` (in eval mode) on tensors already on its device; NaN scores count as wrong."""
+def evaluate(model: Any, X: Any, y: Any, batch_size: int | None = None) -> float:
+    """Accuracy of ``model`` (in eval mode) on tensors already on its device; NaN scores count as wrong.
+
+    Batches of 1,000 on a GPU; of 250 on the CPU, where a convolution's activations for 1,000
+    images cost about 150 MB more at the peak (measured), a fifth of Gradescope's memory.
+    """
     import torch
 
+    batch_size = batch_size or (1000 if X.is_cuda else 250)
     model.eval()
     correct = torch.zeros((), dtype=torch.int64, device=y.device)
     with torch.no_grad():
