@@ -117,12 +117,14 @@ def hide_paths(hidden: list[str], scratch: str) -> None:
             mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=755")
         else:
             mount("/dev/null", path, None, MS_BIND)
+    os.makedirs(scratch, exist_ok=True)
+    mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
+    # The libraries last: one under the scratch folder (a checkout and its .venv in /tmp) must
+    # not be covered again by the scratch tmpfs, or torch's lazy imports fail in the worker.
     for path, fd in kept_fds.items():
         os.makedirs(path, exist_ok=True)
         mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
         os.close(fd)
-    os.makedirs(scratch, exist_ok=True)
-    mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
     try:  # this PID namespace's own /proc: the grader's processes are not listed
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     except OSError:

@@ -49,10 +49,11 @@ PRELOAD = (
 # Asked for when the tests use torch (the trusted side saw them import it): torch costs
 # seconds to import. Not torch._dynamo, which an optimizer's first step imports: 2.6 s and
 # 72 MB more (measured), and the probes train with written-out optimizers; a submission that
-# steps a torch.optim optimizer itself pays that import inside its call's deadline.
+# steps a torch.optim optimizer itself pays that import inside its call's deadline. The first
+# backward pass imports torch.fx.experimental.symbolic_shapes (0.8 s, 35 MB): shared from here.
 PRELOAD_TORCH = (
     "torch torch.nn torch.nn.functional torch.nn.init torch.optim torch.optim.lr_scheduler torch.utils.data "
-    "torch.autograd torch.linalg torch.fft"
+    "torch.autograd torch.linalg torch.fft torch.fx.experimental.symbolic_shapes"
 ).split()
 
 

@@ -309,6 +309,10 @@ def connect():
 def environment():
     return dict(os.environ)
 
+def lazy_import():
+    import iniconfig  # a library of the environment that the zygote never imports
+    return iniconfig.__name__
+
 def forks():
     pids = []
     try:
@@ -342,6 +346,8 @@ def test_worker_is_unprivileged_and_sees_nothing_of_the_grader(make_pair, tmp_pa
     assert student.call("mod.read", "/root/.bashrc") in ("FileNotFoundError", "PermissionError")
     assert student.call("mod.connect") in ("OSError", "ConnectionRefusedError", "TimeoutError", "PermissionError")
     assert "AUTOGRADER_TEST_SECRET" not in student.call("mod.environment")
+    # The library folders stay importable, wherever they are (a .venv in a checkout under /tmp).
+    assert student.call("mod.lazy_import") == "iniconfig"
     count, error = student.call("mod.forks")
     assert count < 70 and error == "BlockingIOError"
 
