@@ -184,6 +184,7 @@ class SandboxStudent(Student):
         self._handles: dict[int, tuple[int, int]] = {}  # our handle id -> (worker generation, worker's id)
         self._scratch: str | None = None
         self._announced = False
+        self._landlock_announced = False
 
     # -- the worker -----------------------------------------------------------
     @property
@@ -218,6 +219,11 @@ class SandboxStudent(Student):
             if "setup_error" in header:
                 worker.stop()
                 raise SandboxUnavailable(f"the sandbox worker could not start: {header['setup_error']}")
+            if header.get("landlock_error") and not self._landlock_announced:
+                self._landlock_announced = True
+                warnings.warn(f"autograder sandbox: Landlock was refused ({str(header['landlock_error'])[:300]}), so "
+                              "student code may read what file modes allow outside the hidden folders.",
+                              RuntimeWarning, stacklevel=2)
             self._worker = worker
         return self._worker
 

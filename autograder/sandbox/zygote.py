@@ -229,9 +229,13 @@ def run_worker(fd: int, spec: dict, isolate: bool, switch_user: bool = False) ->
             os.dup2(null, target)
         os.closerange(3, fd)
         os.closerange(fd + 1, 65536)
+        landlock_error = None
         if spec.get("landlock"):  # the zygote found Landlock: only the libraries and the work folder from here on
             writable = ["/tmp"] if isolate else [str(work)]  # with namespaces, /tmp is the worker's own tmpfs
-            landlock.restrict(privileges.worker_readable(spec["hide"]), writable + ["/dev/shm"])
+            try:
+                landlock.restrict(privileges.worker_readable(spec["hide"]), writable + ["/dev/shm"])
+            except OSError as exc:  # refused after all (a seccomp filter): grade without it, and say so
+                landlock_error = str(exc)
         if isolate or switch_user:
             privileges.drop_privileges()
         privileges.die_with_parent()
@@ -244,7 +248,7 @@ def run_worker(fd: int, spec: dict, isolate: bool, switch_user: bool = False) ->
     except BaseException as exc:  # noqa: BLE001 - tell the trusted side, then stop
         channel.send({"setup_error": f"{type(exc).__name__}: {exc}"})
         return
-    channel.send({"ready": True})
+    channel.send({"ready": True, "landlock_error": landlock_error})
     Worker(channel, student, limits.output_chars).serve()
 
 
