@@ -352,28 +352,11 @@ def test_worker_is_unprivileged_and_sees_nothing_of_the_grader(make_pair, tmp_pa
     assert count < 70 and error == "BlockingIOError"
 
 
-OUTSIDE = '''
-def uid():
-    return os.getuid()
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return len(f.read())
-    except OSError as exc:
-        return type(exc).__name__
-
+OUTSIDE = SNOOP + '''
 def write(path):
     try:
         with open(path, "w") as f:
             f.write("x")
-    except OSError as exc:
-        return type(exc).__name__
-
-def connect():
-    import socket
-    try:
-        socket.create_connection(("127.0.0.1", 9), timeout=2)
     except OSError as exc:
         return type(exc).__name__
 
@@ -400,7 +383,7 @@ def test_without_isolation_limits_and_crashes_still_work(tmp_path, isolate):
         with pytest.warns(RuntimeWarning, match="autograder sandbox: .* turned off"):
             assert student.call("mod.fine") == 1
         if isolate == "uid-only":
-            assert student.call("mod.uid") == 65534
+            assert student.call("mod.whoami")[0] == 65534
         if landlock.abi_version():  # nothing hides the grader's folders here: Landlock alone keeps them out
             assert student.call("mod.read", str(secret)) == "PermissionError"
             assert student.call("mod.write", str(root / "planted.txt")) == "PermissionError"
