@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 
 from autograder.config import Config, load_config
 from autograder.grading import grade
-from autograder.plugin import SUBMISSION_FILES_READ
+from autograder.recording import SOURCE_READ, SUBMISSION_FILES_READ
 from autograder.scoring import SKIPPED, QuestionResult, TestOutcome, score_all
 
 
@@ -123,7 +123,6 @@ def _import_corpus_file(path: Path) -> list[Variant]:
 
 
 # -- which tests a change can reach ---------------------------------------------
-SOURCE_READ = "<source>"  # recorded as "module.<source>" when a test reads a module's text (rubric checks)
 
 
 def _module_names(config: Config) -> set[str]:

@@ -25,7 +25,7 @@ from autograder.config import Config
 
 ENTRY_POINTS = ("setup.sh", "run_autograder")  # required, at the zip's root
 ROOT_FILES = ("requirements.txt", "pyproject.toml", "pytest.ini")  # packed when present
-EXCLUDED_FOLDERS = {"__pycache__", "selfcheck", "audit"}  # byte code; the assignment's checks of itself and its audit corpus (solution code)
+EXCLUDED_FOLDERS = {"__pycache__", "selfcheck"}  # byte code; the assignment's checks of itself
 FRAMEWORK_EXCLUDED = {"tests"}  # the framework's own tests
 _TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: no build time leaks into the bytes
 _COMPRESSION_LEVEL = 9
@@ -42,12 +42,12 @@ class Entry:
     executable: bool
 
 
-def _walk(folder: Path, prefix: str, excluded: set[str]) -> list[Entry]:
+def _walk(folder: Path, prefix: str, excluded: set[str], excluded_paths: tuple[Path, ...] = ()) -> list[Entry]:
     entries = []
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in excluded
-                             and not (here / d).is_symlink())
+                             and not (here / d).is_symlink() and (here / d).resolve() not in excluded_paths)
         for name in sorted(filenames):
             path = here / name
             if name.startswith(".") or name.endswith((".pyc", ".pyo")) or path.is_symlink():
@@ -78,7 +78,9 @@ def collect_entries(config: Config) -> list[Entry]:
             raise BuildError(f"{what} {folder} does not exist")
         if not _inside(folder, config.root):
             raise BuildError(f"{what} {folder} is outside {config.root}; the zip mirrors that folder")
-        entries += _walk(folder, folder.relative_to(config.root).as_posix(), EXCLUDED_FOLDERS)
+        # The audit corpus holds solution code (variants of the reference), wherever the config puts it.
+        entries += _walk(folder, folder.relative_to(config.root).as_posix(), EXCLUDED_FOLDERS,
+                         (config.audit_dir.resolve(),))
     entries.sort(key=lambda e: e.name)
     names = [e.name for e in entries]
     if len(names) != len(set(names)):

@@ -10,8 +10,10 @@
     audit [--only PATTERN ...] [--jobs N]   grade the known-wrong and known-right variants; a table and
                                             the mutation score; exit 1 on a survivor or a false failure
 
-``grade`` and ``gradescope`` take ``--time-budget SECONDS`` (or $AUTOGRADER_TIME_BUDGET)
-in place of ``time_limits.total_seconds``.
+Every verb takes ``--assignment DIR`` (the folder holding autograder.yml; default: the one
+found from the current folder). ``grade`` and ``gradescope`` take ``--time-budget SECONDS``
+(or $AUTOGRADER_TIME_BUDGET) in place of ``time_limits.total_seconds``; every such setting is
+resolved once, by autograder.run.resolve.
 """
 from __future__ import annotations
 
@@ -22,28 +24,16 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from autograder.config import VISIBILITIES, Config, ConfigError, load_config
+from autograder.config import VISIBILITIES, Config, ConfigError
 
 if TYPE_CHECKING:
-    from autograder.gradescope import GradescopeRoot
+    from autograder.run import Run
 
-TIME_BUDGET_VARIABLE = "AUTOGRADER_TIME_BUDGET"
+def _assignment(args: argparse.Namespace) -> Config:
+    """The assignment every verb works on: --assignment DIR, else the one found from the current folder."""
+    from autograder.run import load_assignment
 
-
-def _time_budget(args: argparse.Namespace) -> float | None:
-    """--time-budget, else $AUTOGRADER_TIME_BUDGET, else None (the config's)."""
-    if args.time_budget is not None:
-        return args.time_budget
-    value = os.environ.get(TIME_BUDGET_VARIABLE)
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ConfigError(f"${TIME_BUDGET_VARIABLE} is {value!r}, not a number of seconds") from None
-    if not seconds > 0:
-        raise ConfigError(f"${TIME_BUDGET_VARIABLE} must be positive, not {value!r}")
-    return seconds
+    return load_assignment(args.assignment)
 
 
 def _positive_seconds(text: str) -> float:
@@ -57,18 +47,21 @@ def _positive_seconds(text: str) -> float:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from autograder.grading import grade
+    from autograder.grading import grade_run
+    from autograder.run import Options, resolve
 
-    config = load_config(args.config)
-    submission = Path(args.submission) if args.submission else config.reference_dir
-    results_path = Path(args.results) if args.results else None
-    report = grade(submission, config, results_path, time_budget=_time_budget(args), backend=args.backend)
-    print(f"Grading {submission}")
+    config = _assignment(args)
+    options = Options(submission=Path(args.submission) if args.submission else None, backend=args.backend,
+                      time_budget=args.time_budget, results_path=Path(args.results) if args.results else None,
+                      data_folder=Path(args.data) if args.data else None, default_submission="reference")
+    run = resolve(config, options)
+    report = grade_run(run)
+    print(f"Grading {run.submission}")
     print(report.table)
     if report.data.get("output"):
         print(report.data["output"])
-    if results_path:
-        print(f"results written to {results_path}")
+    if run.results_path:
+        print(f"results written to {run.results_path}")
     return 0  # whatever the submission did; the verdict is in the file
 
 
@@ -84,48 +77,49 @@ def stdout_redactions(stdout_visibility: str) -> set[str]:
 
 
 def _gradescope(args: argparse.Namespace) -> int:
-    from autograder.gradescope import GradescopeRoot
     from autograder.results import write_atomically
+    from autograder.run import Options, gradescope_root, resolve
 
-    root = GradescopeRoot.find(args.root)
+    options = Options(gradescope=True, gradescope_root=Path(args.root) if args.root else None,
+                      backend=args.backend, time_budget=args.time_budget)
     try:
-        config = load_config(args.config)
-        budget = _time_budget(args)
+        config = _assignment(args)
+        run = resolve(config, options)
     except ConfigError as exc:  # the staff's mistake: Gradescope still gets a file that says so
-        write_atomically(root.results, {"score": 0, "output": f"The autograder is misconfigured: {exc}. "
-                                        "Please tell the course staff.", "tests": []})
+        root = gradescope_root(Path(args.root) if args.root else None)
+        write_atomically(root / "results" / "results.json", {
+            "score": 0, "output": f"The autograder is misconfigured: {exc}. Please tell the course staff.", "tests": []})
         raise
-    return _grade_gradescope(config, root, budget, backend=args.backend or "sandbox")
+    return _grade_gradescope(run)
 
 
-def _grade_gradescope(config: Config, root: "GradescopeRoot", budget: float | None, backend: str = "sandbox") -> int:
+def _grade_gradescope(run: "Run") -> int:
     from autograder.gradescope import read_metadata
-    from autograder.grading import grade
+    from autograder.grading import grade_run
     from autograder.results import write_atomically
     from autograder.scoring import format_table
 
-    info = read_metadata(root.metadata)
+    info = read_metadata(run.gradescope_root / "submission_metadata.json")
     try:
-        # Gradescope's run is sandboxed by default; the results folder is Gradescope's alone, so
-        # anything else found in it is discarded, and the worker sees none of /autograder.
-        report = grade(root.submission, config, root.results, time_budget=budget, submission_info=info,
-                       backend=backend, clean_results_folder=True,
-                       hide=[root.path, root.results.parent, root.metadata])
+        # Sandboxed by default; the results folder is Gradescope's alone, so anything else found in it
+        # is discarded, and the worker sees none of the root (run.hidden_paths).
+        report = grade_run(run, submission_info=info)
     except Exception as exc:  # noqa: BLE001 - a bug of ours; Gradescope must still get a results file
-        write_atomically(root.results, {"score": 0, "output": f"Internal error in the autograder "
-                                        f"({type(exc).__name__}: {exc}). Please tell the course staff.", "tests": []})
+        write_atomically(run.results_path, {"score": 0, "output": f"Internal error in the autograder "
+                                            f"({type(exc).__name__}: {exc}). Please tell the course staff.",
+                                            "tests": []})
         raise
-    print(f"Grading {root.submission}")
-    print(format_table(report.results, redact=stdout_redactions(config.stdout_visibility)))
+    print(f"Grading {run.submission}")
+    print(format_table(report.results, redact=stdout_redactions(run.assignment.stdout_visibility)))
     print(report.data.get("output", ""))
-    print(f"results written to {root.results}")
+    print(f"results written to {run.results_path}")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     from autograder.local import run_check
 
-    config = load_config(args.config)
+    config = _assignment(args)
     text, _, passed = run_check(config, tuple(args.questions), Path(args.submission) if args.submission else None)
     print(text)
     return 0 if passed else 1
@@ -134,7 +128,7 @@ def _check(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from autograder.build import BuildError, build_zip
 
-    config = load_config(args.config)
+    config = _assignment(args)
     output = Path(args.output) if args.output else config.root / "autograder.zip"
     try:
         names = build_zip(config, output)
@@ -150,7 +144,7 @@ def _build(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from autograder.export import export
 
-    config = load_config(args.config)
+    config = _assignment(args)
     submission = Path(args.submission) if args.submission else config.default_submission
     try:
         document = export(config, submission, args.format)
@@ -168,7 +162,7 @@ def _export(args: argparse.Namespace) -> int:
 def _fixtures(args: argparse.Namespace) -> int:
     from autograder import fixtures
 
-    config = load_config(args.config)
+    config = _assignment(args)
     if args.action == "regen":
         written = fixtures.regenerate(config)
         print(f"wrote {len(written)} fixture files and {fixtures.MANIFEST_NAME} in {config.fixtures_dir}")
@@ -179,7 +173,7 @@ def _fixtures(args: argparse.Namespace) -> int:
 def _template(args: argparse.Namespace) -> int:
     from autograder import template
 
-    config = load_config(args.config)
+    config = _assignment(args)
     if args.action == "regen":
         written = template.regenerate(config)
         print(f"wrote {len(written)} files in {config.template_dir}")
@@ -192,7 +186,7 @@ def _audit(args: argparse.Namespace) -> int:
 
     from autograder import audit
 
-    config = load_config(args.config)
+    config = _assignment(args)
     try:
         variants = audit.load_corpus(config, args.only or ())
     except audit.AuditError as exc:
@@ -218,7 +212,7 @@ def _audit(args: argparse.Namespace) -> int:
 def _benchmark(args: argparse.Namespace) -> int:
     from autograder import benchmark
 
-    config = load_config(args.config)
+    config = _assignment(args)
     print(benchmark.report(benchmark.run(config, Path(args.submission) if args.submission else None)))
     return 0
 
@@ -233,9 +227,10 @@ def _report(problems: list[str], ok_message: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description="Grade neural-network homework.")
-    parser.add_argument("--config", help="path of autograder.yml (default: found from the current folder)")
+    parser.add_argument("--assignment", "--config", dest="assignment", metavar="DIR",
+                        help="the assignment's folder, or its autograder.yml (default: found from the current folder)")
     verbs = parser.add_subparsers(dest="verb", required=True)
-    budget_help = f"seconds for the whole run (default: time_limits.total_seconds, or ${TIME_BUDGET_VARIABLE})"
+    budget_help = "seconds for the whole run (default: $AUTOGRADER_TIME_BUDGET, else time_limits.total_seconds)"
 
     grade = verbs.add_parser("grade", help="grade a submission folder")
     grade.add_argument("submission", nargs="?", help="the folder to grade (default: the reference solution)")
@@ -243,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--time-budget", type=_positive_seconds, help=budget_help)
     grade.add_argument("--backend", choices=("inprocess", "sandbox"),
                        help="where student code runs (default: sandbox.backend of autograder.yml, else inprocess)")
+    grade.add_argument("--data", metavar="DIR", help="the datasets' folder (default: $AUTOGRADER_DATA, else data.folder)")
     grade.set_defaults(run=_grade)
 
     gradescope = verbs.add_parser("gradescope", help="Gradescope's flow: grade ROOT/submission into "

@@ -6,7 +6,6 @@ needs (questions, points, file roles, limits) comes from this file.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -41,10 +40,14 @@ class Question:
         return f"{self.number} {self.title}"
 
 
+GRADESCOPE_MARGIN_SECONDS = 60.0  # Gradescope's own start-up and our results file, inside its limit
+
+
 @dataclass(frozen=True)
 class TimeLimits:
     per_test_seconds: float = 60.0  # one test, enforced by pytest-timeout
-    total_seconds: float = 1200.0  # the whole grading run; below Gradescope's own limit
+    total_seconds: float = 480.0  # the whole grading run: ends it with a valid results.json ...
+    gradescope_seconds: float = 600.0  # ... before the limit the course sets on Gradescope (its default, 10 min)
 
 
 BACKENDS = ("inprocess", "sandbox")
@@ -59,6 +62,7 @@ class SandboxSettings:
     memory_mb: int = 1024  # memory the student's code may allocate, above the imported libraries
     processes: int = 64  # processes and threads of the sandbox user (enforced when grading as root)
     output_chars: int = 100_000  # what the student's code may print per call; the rest is dropped
+    preload: tuple[str, ...] = ()  # modules the worker imports before any student code (e.g. torch: seconds)
 
 
 DATASET_FORMATS = ("idx", "cifar10", "synthetic")
@@ -126,6 +130,7 @@ class Config:
     template_dir: Path
     default_submission: Path  # what a student's plain `pytest` grades
     audit_dir: Path  # the variants corpus of `autograder audit` (variants_*.py files)
+    probes_dir: Path  # the assignment's own probes (code run on the student's side), beside the framework's
     file_roles: dict[str, str]  # file name -> graded | helper | locked | answer
     questions: dict[str, Question]
     time_limits: TimeLimits = field(default_factory=TimeLimits)
@@ -148,10 +153,7 @@ class Config:
 
 
 def find_config(start: Path | None = None) -> Path | None:
-    """Return the autograder.yml in ``start`` or its parents, or None."""
-    explicit = os.environ.get("AUTOGRADER_CONFIG")
-    if explicit:
-        return Path(explicit).resolve()
+    """Return the autograder.yml in ``start`` (default: the working folder) or its parents, or None."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / CONFIG_NAME
@@ -214,6 +216,12 @@ def _parse(raw: dict, root: Path, source: Path) -> Config:
         time_limits = TimeLimits(**{str(k): float(v) for k, v in (raw.get("time_limits") or {}).items()})
     except (TypeError, ValueError) as exc:  # an unknown key or a value that is not a number
         raise ConfigError(f"{source}: time_limits: {exc}") from None
+    if time_limits.total_seconds > time_limits.gradescope_seconds - GRADESCOPE_MARGIN_SECONDS:
+        # A run Gradescope kills scores 0 and shows the student nothing: ours must end first.
+        raise ConfigError(
+            f"{source}: time_limits.total_seconds ({time_limits.total_seconds:g}) must end the run at least "
+            f"{GRADESCOPE_MARGIN_SECONDS:g} s before time_limits.gradescope_seconds ({time_limits.gradescope_seconds:g}), "
+            "the limit set on Gradescope; raise both together")
     results = raw.get("results") or {}
     for key in ("visibility", "stdout_visibility"):
         if results.get(key, "visible") not in VISIBILITIES:
@@ -231,6 +239,7 @@ def _parse(raw: dict, root: Path, source: Path) -> Config:
         template_dir=folder("template_dir", "student_template"),
         default_submission=folder("default_submission", "student_template"),
         audit_dir=folder("audit_dir", "tests/audit"),
+        probes_dir=folder("probes_dir", "tests/probes"),
         # Read-only views: one parsed Config is shared by every caller of load_config.
         file_roles=MappingProxyType(roles),
         questions=MappingProxyType(questions),
@@ -274,6 +283,12 @@ def _sandbox(raw: Any, source: Path) -> SandboxSettings:
             if value not in BACKENDS:
                 raise ConfigError(f"{source}: sandbox.backend is {value!r}; use one of {BACKENDS}")
             values[key] = value
+            continue
+        if key == "preload":
+            if not isinstance(value, list) or not all(isinstance(v, str) and all(
+                    p.isidentifier() for p in v.split(".")) for v in value):
+                raise ConfigError(f"{source}: sandbox.preload must be a list of module names such as [torch]")
+            values[key] = tuple(value)
             continue
         kind = float if key == "call_seconds" else int
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0 or kind(value) != value:

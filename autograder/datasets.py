@@ -19,7 +19,6 @@ Images come back as float32 in [0, 1], NCHW; labels as int64.
 from __future__ import annotations
 
 import gzip
-import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,6 @@ from typing import Any, Mapping
 
 import numpy as np
 
-DATA_ENV = "AUTOGRADER_DATA"
 IDX_FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
@@ -65,13 +63,6 @@ class Dataset:
         return f"{self.name} ({len(self.train_y):,} training and {len(self.test_y):,} test images of {shape})"
 
 
-# -- the data folder -------------------------------------------------------------------
-def data_folder(configured: Path | str | None = None) -> Path | None:
-    """The folder holding the datasets: $AUTOGRADER_DATA, else the configured one, else None."""
-    chosen = os.environ.get(DATA_ENV) or configured
-    return Path(chosen).expanduser().resolve() if chosen else None
-
-
 def load_dataset(name: str, spec: Mapping[str, Any], folder: Path | None) -> Dataset:
     """Load the dataset ``name`` as its config entry ``spec`` describes.
 
@@ -84,10 +75,10 @@ def load_dataset(name: str, spec: Mapping[str, Any], folder: Path | None) -> Dat
         return synthetic_digits(name, int(spec.get("train_size", 2000)), int(spec.get("test_size", 1000)),
                                 seed=int(spec.get("seed", 0)))
     if folder is None:
-        raise DatasetMissing(f"dataset {name!r} needs a data folder: set data.folder in the config or ${DATA_ENV}")
+        raise DatasetMissing(f"dataset {name!r} needs a data folder: set data.folder in the config, $AUTOGRADER_DATA or --data")
     where = folder / str(spec.get("path", name))
     if not where.is_dir():
-        raise DatasetMissing(f"dataset {name!r}: the folder {where} does not exist (set ${DATA_ENV} or data.folder)")
+        raise DatasetMissing(f"dataset {name!r}: the folder {where} does not exist (set data.folder, $AUTOGRADER_DATA or --data)")
     if kind == "idx":
         return load_idx_dataset(name, where)
     if kind == "cifar10":

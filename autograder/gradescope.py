@@ -5,44 +5,18 @@ submission in ``/autograder/submission`` and a description of it in
 ``/autograder/submission_metadata.json``, and reads
 ``/autograder/results/results.json``. ``python -m autograder gradescope
 --root FOLDER`` (what ``run_autograder`` calls) runs that flow on any folder
-laid out the same way, through the same ``grading.grade`` as ``grade``.
+laid out the same way, through the same ``grading.grade_run`` as ``grade``
+(the root is a setting of the run: autograder.run).
 """
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-DEFAULT_ROOT = Path("/autograder")
-ROOT_VARIABLE = "AUTOGRADER_ROOT"  # a folder laid out like /autograder
 _MAX_METADATA_BYTES = 5 * 1024 * 1024  # previous_submissions can be long; more is not Gradescope's file
-
-
-@dataclass(frozen=True)
-class GradescopeRoot:
-    """The folders and files of one Gradescope run."""
-
-    path: Path
-
-    @property
-    def submission(self) -> Path:
-        return self.path / "submission"
-
-    @property
-    def results(self) -> Path:
-        return self.path / "results" / "results.json"
-
-    @property
-    def metadata(self) -> Path:
-        return self.path / "submission_metadata.json"
-
-    @classmethod
-    def find(cls, given: str | Path | None = None) -> "GradescopeRoot":
-        """``given``, else $AUTOGRADER_ROOT, else /autograder."""
-        return cls(Path(given or os.environ.get(ROOT_VARIABLE) or DEFAULT_ROOT).resolve())
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from autograder.config import Config, Question
+from autograder.run import Options, Run, resolve
 from autograder.gradescope import SubmissionInfo
 from autograder.results import build_results, validate_results, write_atomically
 from autograder.scoring import NOT_RUN, QuestionResult, TestOutcome, format_table, score_all
@@ -77,17 +78,11 @@ class GradeReport:
         return format_table(self.results)
 
 
-HIDE_VARIABLE = "AUTOGRADER_SANDBOX_HIDE"  # more folders the sandboxed worker must not see (os.pathsep-separated)
-
-
-def _run_child(command: list[str], cwd: Path, budget: float, log_path: Path,
-               hide: Sequence[Path] = ()) -> tuple[int | None, bool]:
+def _run_child(command: list[str], cwd: Path, budget: float, log_path: Path) -> tuple[int | None, bool]:
     """Run the child in its own process group; (exit code or None, timed out?)."""
     # The child's temporary files (its workspace) live in our folder, so a child that is
     # killed or calls os._exit leaves nothing behind once grade() removes that folder.
     env = {**os.environ, "TMPDIR": str(log_path.parent)}
-    if hide:
-        env[HIDE_VARIABLE] = os.pathsep.join(str(p) for p in hide)
     with open(log_path, "wb") as log:
         child = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, start_new_session=True, env=env)
@@ -170,6 +165,15 @@ def marker_expression(questions: Iterable[str]) -> str:
     return " or ".join(questions)
 
 
+@dataclass(frozen=True)
+class ChildEnd:
+    """How the child pytest ended."""
+
+    exit_code: int | None  # None: killed at the end of the time budget
+    timed_out: bool
+    log: str  # its own output (pytest's), for when it could not even start
+
+
 def grade(
     submission: Path,
     config: Config,
@@ -178,14 +182,16 @@ def grade(
     questions: Sequence[str] | None = None,
     time_budget: float | None = None,
     submission_info: SubmissionInfo | None = None,
-    test_files: Sequence[Path] | None = None,
+    test_files: Sequence[Path | str] | None = None,
     backend: str | None = None,
     clean_results_folder: bool = False,
-    hide: Sequence[Path] = (),
     record_calls: bool = False,
     forked: bool = False,
 ) -> GradeReport:
     """Grade ``submission`` and write results.json; never raises for the submission's sake.
+
+    The arguments are the run's explicit settings; everything else is resolved from the
+    environment and autograder.yml by autograder.run.resolve, once.
 
     Args:
         submission: the folder of the student's files.
@@ -194,81 +200,102 @@ def grade(
         questions: grade only these questions (their markers); default all.
         time_budget: seconds for the whole run instead of ``time_limits.total_seconds``.
         submission_info: what Gradescope's submission_metadata.json says, for the output.
-        test_files: collect only these test files (default: the whole tests folder); with
-            ``questions``, it spares the child importing test modules it would deselect.
-        backend: "inprocess" or "sandbox" for the child pytest (default: sandbox.backend of
-            autograder.yml). In-process, student code runs inside the child and could write its
-            journal: use it for local runs only. Sandboxed, no student code runs in the child.
+        test_files: collect only these test files or node ids (default: the whole tests folder).
+        backend: "inprocess" or "sandbox" (default: sandbox.backend of autograder.yml). In-process,
+            student code runs inside the child and could write its journal: local runs only.
         clean_results_folder: remove everything else from the results file's folder before
             writing it (Gradescope's dedicated results folder only, never a shared one).
-        hide: more folders or files the sandboxed worker must not see (the results folder,
-            the grader's and the submission's folders are always hidden).
-        record_calls: note which of the submission's functions each test runs (in-process
-            only), for ``autograder audit``.
-        forked: run the child pytest as a fork of this process (see _run_forked_child);
-            in-process back end only.
+        record_calls: note which of the submission's functions each test runs (in-process), for the audit.
+        forked: run the child pytest as a fork of this process (see _run_forked_child); in-process only.
     """
+    options = Options(submission=submission, backend="inprocess" if record_calls or forked else backend,
+                      time_budget=time_budget, results_path=results_path, questions=tuple(questions or ()),
+                      test_files=tuple(str(f) for f in test_files or ()), record_calls=record_calls)
+    run = resolve(config, options)
+    if clean_results_folder:
+        run = run.replace(clean_results_folder=True)
+    return grade_run(run, submission_info=submission_info, forked=forked)
+
+
+def pytest_arguments(run: Run, run_file: Path) -> list[str]:
+    """The child pytest's command line: what to collect and select; every setting is in the run file."""
+    arguments = [*(run.test_files or [str(run.assignment.tests_dir)]), f"--autograder-run={run_file}",
+                 "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
+                 "--show-capture=no"]  # what the student printed reaches the results through the journal, clipped
+    if run.questions:
+        arguments += ["-m", marker_expression(run.questions)]
+    return arguments
+
+
+def grade_run(run: Run, *, submission_info: SubmissionInfo | None = None, forked: bool = False) -> GradeReport:
+    """Grade one resolved run: a child pytest under the time budget, then the results from its journal."""
     started = time.monotonic()
-    budget = time_budget if time_budget is not None else config.time_limits.total_seconds
     with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
-        journal_path, log_path = Path(tmp) / "journal.jsonl", Path(tmp) / "pytest.log"
-        command = [
-            sys.executable, "-m", "pytest", *(str(f) for f in test_files or [config.tests_dir]),
-            f"--autograder-config={config.path}", f"--submission={submission.resolve()}",
-            f"--journal={journal_path}", "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
-            "--show-capture=no",  # what the student printed reaches the results through the journal, clipped
-        ]
-        if questions:
-            command += ["-m", marker_expression(questions)]
-        if backend:
-            command += [f"--backend={backend}"]
-        if record_calls:
-            command += ["--record-calls", "--backend=inprocess"]
-        hidden = [*hide, *([results_path.resolve().parent] if results_path is not None else [])]
-        if forked:
-            exit_code, timed_out = _run_forked_child(command + ["--backend=inprocess"], config.root, budget, log_path)
-        else:
-            exit_code, timed_out = _run_child(command, config.root, budget, log_path, hidden)
-        journal = read_journal(journal_path)
+        run = run.replace(journal_path=Path(tmp) / "journal.jsonl")
+        run_file = run.write(Path(tmp) / "run.json")
+        log_path = Path(tmp) / "pytest.log"
+        command = [sys.executable, "-m", "pytest", *pytest_arguments(run, run_file)]
+        launch = _run_forked_child if forked else _run_child
+        exit_code, timed_out = launch(command, run.assignment.root, run.time_budget, log_path)
+        journal = read_journal(run.journal_path)
         log = log_path.read_text(encoding="utf-8", errors="replace")
+    return report_from_journal(run, journal, ChildEnd(exit_code, timed_out, log), started, submission_info)
 
-    outcomes = []
-    for outcome in journal.collected:
-        done = journal.finished.get(outcome.nodeid)
-        if done is None:
-            outcome.outcome = NOT_RUN
-            outcome.message = _unfinished_reason(journal, outcome.nodeid, exit_code, timed_out, budget)
-            done = outcome
-        outcomes.append(done)
+
+def report_from_journal(run: Run, journal: Journal, end: ChildEnd, started: float,
+                        submission_info: SubmissionInfo | None = None) -> GradeReport:
+    """Score the journal's outcomes (every unfinished test 0, with why), write results.json."""
+    config = run.assignment
+    outcomes = finished_outcomes(journal, end, run.time_budget)
     graded = _questions_with_implicit(config, outcomes)
-    if questions:
-        graded = [q for q in graded if q.name in questions]
+    if run.questions:
+        graded = [q for q in graded if q.name in run.questions]
     results = score_all(graded, outcomes, config.show_student_output)
-
-    summary = [submission_info.describe()] if submission_info else []
-    if not journal.collected and timed_out:
-        summary.append(f"Grading stopped when its time budget of {budget:g} s ran out, before the tests were "
-                       "even collected; nothing was graded.")
-        for result in results:
-            result.output = f"not run: {budget_message(budget)}, before the tests were collected."
-    elif not timed_out and journal.last_started is None and exit_code not in (0, 5):  # 5: none selected (-m)
-        summary.append("The tests could not be collected, so nothing was graded. The test run said:\n"
-                       + log[-_OUTPUT_TAIL_CHARS:])
-        for result in results:
-            result.output = "not run: the tests could not be started (see the overall output)."
-    elif timed_out:
-        summary.append(f"Grading stopped when its time budget of {budget:g} s ran out; unfinished checks score 0.")
-    data = build_results(config, results, time.monotonic() - started, "\n".join(s for s in summary if s))
+    summary = _summary(run, journal, end, results, submission_info)
+    data = build_results(config, results, time.monotonic() - started, summary)
     problems = validate_results(data)
     if problems:  # a bug of ours: still hand Gradescope a file it accepts
         data = {"score": 0, "output": "internal error in the autograder: " + "; ".join(problems), "tests": []}
     nonce = secrets.token_hex(16)  # known only here, after every line of student code has run
     data["extra_data"] = {**(data.get("extra_data") or {}), "autograder_nonce": nonce}
-    if results_path is not None:
-        if clean_results_folder:
-            _discard_other_files(results_path)
-        write_atomically(results_path, data)
-    return GradeReport(results, data, log, journal.calls, nonce)
+    if run.results_path is not None:
+        if run.clean_results_folder:
+            _discard_other_files(run.results_path)
+        write_atomically(run.results_path, data)
+    return GradeReport(results, data, end.log, journal.calls, nonce)
+
+
+def finished_outcomes(journal: Journal, end: ChildEnd, budget: float) -> list[TestOutcome]:
+    """Every collected test's outcome; a test that never finished scores 0 with the reason."""
+    outcomes = []
+    for outcome in journal.collected:
+        done = journal.finished.get(outcome.nodeid)
+        if done is None:
+            outcome.outcome = NOT_RUN
+            outcome.message = _unfinished_reason(journal, outcome.nodeid, end.exit_code, end.timed_out, budget)
+            done = outcome
+        outcomes.append(done)
+    return outcomes
+
+
+def _summary(run: Run, journal: Journal, end: ChildEnd, results: list[QuestionResult],
+             submission_info: SubmissionInfo | None) -> str:
+    """The results' top-level output; run-wide problems also reach each question's output."""
+    budget = run.time_budget
+    summary = [submission_info.describe()] if submission_info else []
+    if not journal.collected and end.timed_out:
+        summary.append(f"Grading stopped when its time budget of {budget:g} s ran out, before the tests were "
+                       "even collected; nothing was graded.")
+        for result in results:
+            result.output = f"not run: {budget_message(budget)}, before the tests were collected."
+    elif not end.timed_out and journal.last_started is None and end.exit_code not in (0, 5):  # 5: none selected
+        summary.append("The tests could not be collected, so nothing was graded. The test run said:\n"
+                       + end.log[-_OUTPUT_TAIL_CHARS:])
+        for result in results:
+            result.output = "not run: the tests could not be started (see the overall output)."
+    elif end.timed_out:
+        summary.append(f"Grading stopped when its time budget of {budget:g} s ran out; unfinished checks score 0.")
+    return "\n".join(s for s in summary if s)
 
 
 def _discard_other_files(results_path: Path) -> None:

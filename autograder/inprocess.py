@@ -74,9 +74,10 @@ def _exception_line(exc: BaseException) -> str:
 class InProcessStudent(Student):
     """Runs the submission's code inside this Python process."""
 
-    def __init__(self, workspace: Workspace):
+    def __init__(self, workspace: Workspace, call_seconds: float | None = None):
         super().__init__()
         self.workspace = workspace
+        self.call_seconds = call_seconds  # one call's deadline (None: none; the sandbox's supervisor has its own)
         self._root = workspace.path.resolve()
         self._objects: dict[int, Any] = {}
         self._modules: dict[str, Any] = {}

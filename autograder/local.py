@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from autograder.config import Config, ConfigError, load_config
+from autograder.config import Config, ConfigError
 from autograder.scoring import QuestionResult, format_table
 
 
@@ -55,16 +55,19 @@ def check(*questions: str, submission: str | Path | None = None, config: str | P
     """Check your code, print the verdict, and return the results (Gradescope's format).
 
     Args:
-        questions: question names (``"relu"``, ``"affine"``); none means all.
+        questions: question names (``"relu"``, ``"affine"``), or lists of them; none means all.
         submission: the folder of your files (default: the one autograder.yml names).
-        config: autograder.yml (default: found from the current folder).
+        config: the assignment's folder or its autograder.yml (default: found from the current folder).
 
     Example, in a notebook:
 
         from autograder import check
         check("relu")
     """
-    assignment = load_config(config)
-    text, data, _ = run_check(assignment, tuple(questions), Path(submission) if submission else None)
+    from autograder.run import load_assignment
+
+    assignment = load_assignment(config)
+    names = tuple(name for item in questions for name in ([item] if isinstance(item, str) else item))
+    text, data, _ = run_check(assignment, names, Path(submission) if submission else None)
     print(text)
     return data

@@ -1,18 +1,24 @@
-"""The pytest plugin: the ``student`` fixture, per-question scoring, the table, results.json.
+"""The pytest plugin: the ``student``, ``assignment`` and ``run`` fixtures, each test's outcome.
 
 Loaded through the ``pytest11`` entry point; it does nothing unless an
-autograder.yml is found (``--autograder-config``, $AUTOGRADER_CONFIG, or
-the rootdir and its parents) and the run collects graded tests. A graded
-test joins a question through a marker named after it in autograder.yml
-(``@pytest.mark.relu``); a test without one but with a gradescope-utils
-``@weight`` or ``@partial_credit`` is a question of its own, as
-gradescope-utils would score it. ``@number``, ``@visibility``,
-``@hide_errors``, ``@tags`` and ``@leaderboard`` are honoured too.
+assignment is found (``--autograder-run``, ``--assignment``, or the
+rootdir and its parents). A graded test joins a question through a marker
+named after it in autograder.yml (``@pytest.mark.relu``); a test without
+one but with a gradescope-utils ``@weight`` or ``@partial_credit`` is a
+question of its own, as gradescope-utils would score it. ``@number``,
+``@visibility``, ``@hide_errors``, ``@tags`` and ``@leaderboard`` are
+honoured too.
+
+Two ways to run:
+- ``grading.grade`` starts a child pytest with ``--autograder-run FILE``
+  (every setting resolved once, autograder.run): each outcome goes to the
+  run's journal and the parent scores; the child scores nothing.
+- a student's plain ``pytest``: the settings are resolved here from the
+  pytest options, and the table (and ``--results``) come at the end.
 """
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -22,122 +28,119 @@ from typing import Any
 
 import pytest
 
-from autograder.config import Config, ConfigError, Question, find_config, load_config
-from autograder.errors import GradingFailure, StudentCodeError
-from autograder.fixtures import FixtureError
-from autograder.results import build_results, write_atomically
-from autograder.scoring import (
-    ERROR, FAILED, MAX_STUDENT_OUTPUT_CHARS, PASSED, SKIPPED, XFAILED, XPASSED, TestOutcome, format_table, score_all,
-)
+from autograder import run as runs
+from autograder.config import Config, ConfigError, Question, find_config
+from autograder.outcomes import outcome_for_item, record_report
+from autograder.run import Options, Run
+from autograder.scoring import MAX_STUDENT_OUTPUT_CHARS, TestOutcome, format_table, score_all
 
 _SCORE_ATTRIBUTES = ("__score__", "__leaderboard_value__")  # state gradescope-utils leaves on a test function
-_SHORT_ERRORS = (GradingFailure, StudentCodeError, FixtureError)
-
-
-SUBMISSION_FILES_READ = "<files>"  # recorded by --record-calls for a test that reads the submission's files itself
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("autograder", "neural-network homework grading")
     group.addoption("--submission", help="folder of the submission to grade (default: from autograder.yml)")
-    group.addoption("--autograder-config", help="path of autograder.yml (default: found from the rootdir)")
+    group.addoption("--assignment", "--autograder-config", dest="assignment",
+                    help="the assignment's folder or its autograder.yml (default: found from the rootdir)")
     group.addoption("--results", help="write Gradescope's results.json here")
-    group.addoption("--journal", help="append one JSON line per test outcome here (used by `autograder grade`)")
-    group.addoption("--record-calls", action="store_true",
-                    help="journal the submission's functions each test runs (in-process; used by `autograder audit`)")
     group.addoption("--backend", choices=("inprocess", "sandbox"), default=None,
                     help="where student code runs: inprocess (fast, debuggable; local runs only) or sandbox "
                          "(a limited, unprivileged worker process); default: sandbox.backend of autograder.yml")
+    group.addoption("--autograder-run", help="the run file `autograder grade` writes (every setting of the run)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    explicit = config.getoption("autograder_config")
-    path = Path(explicit) if explicit else find_config(config.rootpath)
-    if path is None:
+    run = _run_for(config)
+    if run is None:
         return
-    try:
-        assignment = load_config(path)
-    except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
+    runs.activate(run)
+    assignment = run.assignment
     for question in assignment.questions.values():
         config.addinivalue_line("markers", f"{question.name}: question {question.number}, {question.title}")
     config.addinivalue_line("markers", "gpu: needs a CUDA device; skipped with its reason where none exists")
-    config.pluginmanager.register(GradingSession(config, assignment), "autograder-session")
+    session = GradingSession(config, run)
+    config.pluginmanager.register(session, "autograder-session")
+    if run.record_calls:
+        from autograder.recording import CallRecorder
+
+        config.pluginmanager.register(CallRecorder(session), "autograder-recorder")
 
 
-def _message(excinfo: pytest.ExceptionInfo, item: pytest.Item) -> str:
-    """The reason a test did not pass, in the words a student should read."""
-    exc = excinfo.value
-    if isinstance(exc, _SHORT_ERRORS):
-        return str(exc)
-    text = str(exc).strip()
-    if type(exc).__name__ == "Failed" and text.startswith("Timeout"):
-        seconds = text.split(">")[-1].split("s")[0] if ">" in text else "?"
-        return f"timed out after {seconds} s: an infinite loop, or code far slower than needed?"
-    if isinstance(exc, AssertionError):
-        return text.splitlines()[0] if text else f"an assertion in {item.name} failed"
-    if isinstance(exc, pytest.fail.Exception) or type(exc).__module__.startswith("_pytest"):  # pytest.fail(...)
-        return text or type(exc).__name__
-    return f"the test itself raised {type(exc).__name__}: {text[:300]}; please tell the course staff."
+def _run_for(config: pytest.Config) -> Run | None:
+    """The run file's settings, or the settings of a plain pytest run resolved from its options."""
+    run_file = config.getoption("autograder_run")
+    if run_file:
+        return Run.read(run_file)
+    given = config.getoption("assignment")
+    if not given and find_config(config.rootpath) is None:
+        return None  # not an assignment's folder: this plugin stays out of the way
+    submission = config.getoption("submission")
+    results = config.getoption("results")
+    options = Options(
+        assignment=Path(given) if given else None, submission=Path(submission).resolve() if submission else None,
+        backend=config.getoption("backend"), results_path=Path(results).resolve() if results else None,
+    )
+    try:
+        return runs.resolve(None, options, start=config.rootpath)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 class GradingSession:
-    """Per-run state: the student object, each test's outcome, the scores."""
+    """One run's state in the test process: the student object, each test's outcome, the journal."""
 
-    def __init__(self, config: pytest.Config, assignment: Config):
+    def __init__(self, config: pytest.Config, run: Run):
         self.config = config
-        self.assignment = assignment
+        self.grading_run = run
+        self.assignment_config: Config = run.assignment
         self.started = time.monotonic()
         self.outcomes: dict[str, TestOutcome] = {}
         self.implicit_questions: dict[str, Question] = {}
         self.unscored: list[str] = []
         self._student = None
-        self._workspace_dir: str | None = None
-        journal = config.getoption("journal")
-        self.journal_path = Path(journal) if journal else None
-        self.backend = config.getoption("backend") or assignment.sandbox.backend
+        self.workspace_dir: str | None = None
+        self._journal_file = None
         self._zygote = None
-        self._torch_asked = False
-        if self.backend == "sandbox":  # it imports the libraries while pytest collects the tests
+        if run.backend == "sandbox":  # it imports the libraries while pytest collects the tests
             from autograder.sandbox.backend import Zygote
 
-            self._zygote = Zygote()
-            self._torch_asked = _tests_mention_torch(config.args, assignment.tests_dir)
-            if self._torch_asked:  # guessed from the test files' text, so torch imports while pytest collects
-                self._zygote.preload(torch=True)
+            self._zygote = Zygote(preload=self.assignment_config.sandbox.preload, probes_dir=self.assignment_config.probes_dir)
 
-    # -- the student fixture ------------------------------------------------
-    @property
-    def submission(self) -> Path:
-        given = self.config.getoption("submission") or os.environ.get("AUTOGRADER_SUBMISSION")
-        if given:
-            return Path(given).resolve()
-        return self.assignment.default_submission
+    def restart(self, run: Run) -> None:
+        """Grade another submission with the tests already collected (a warm worker's fork, autograder.engine)."""
+        self.close_student()
+        self.grading_run = run
+        runs.activate(run)
+        self.started = time.monotonic()
+        self._journal_file = None
 
+    # -- fixtures -------------------------------------------------------------------
     def student_object(self) -> Any:
         if self._student is None:
             from autograder.inprocess import InProcessStudent
             from autograder.workspace import build_workspace
 
-            self._workspace_dir = tempfile.mkdtemp(prefix="autograder-workspace-")
-            workspace = build_workspace(self.submission, self.assignment, Path(self._workspace_dir))
-            self._student = self._sandboxed(workspace) if self.backend == "sandbox" else InProcessStudent(workspace)
+            self.workspace_dir = tempfile.mkdtemp(prefix="autograder-workspace-")
+            workspace = build_workspace(self.grading_run.submission, self.assignment_config, Path(self.workspace_dir))
+            if self.grading_run.backend == "sandbox":
+                self._student = self._sandboxed(workspace)
+            else:
+                from autograder.probes import register_assignment_probes
+
+                register_assignment_probes(self.assignment_config.probes_dir)
+                self._student = InProcessStudent(workspace, call_seconds=self.grading_run.call_seconds)
         return self._student
 
     def _sandboxed(self, workspace: Any) -> Any:
-        """The sandboxed back end; the worker never sees the grader's folders listed here."""
+        """The sandboxed back end; the worker never sees any folder of this run."""
         from autograder.sandbox.backend import SandboxStudent
         from autograder.sandbox.limits import Limits
 
-        settings = self.assignment.sandbox
-        limits = Limits(call_seconds=settings.call_seconds, memory_mb=settings.memory_mb,
+        settings = self.assignment_config.sandbox
+        limits = Limits(call_seconds=self.grading_run.call_seconds, memory_mb=settings.memory_mb,
                         processes=settings.processes, output_chars=settings.output_chars)
-        hide = [self.assignment.root, self.assignment.path.parent, self.submission, self._workspace_dir,
-                self.assignment.tests_dir, self.assignment.fixtures_dir, self.assignment.reference_dir]
-        hide += [Path(p).resolve().parent for p in (self.config.getoption("results"), self.journal_path) if p]
-        hide += [p for p in os.environ.get("AUTOGRADER_SANDBOX_HIDE", "").split(os.pathsep) if p]  # from grade()
-        hide += [os.environ[v] for v in ("AUTOGRADER_DATA", "AUTOGRADER_HISTORY_DIR") if os.environ.get(v)]
-        return SandboxStudent(workspace, limits, hide=hide, zygote=self._zygote)
+        return SandboxStudent(workspace, limits, hide=[*self.grading_run.hidden_paths, self.workspace_dir],
+                              zygote=self._zygote)
 
     @pytest.fixture(scope="session")
     def student(self) -> Any:
@@ -145,109 +148,46 @@ class GradingSession:
         return self.student_object()
 
     @pytest.fixture(scope="session")
+    def assignment(self) -> Config:
+        """The assignment's configuration (autograder.yml), as this run reads it."""
+        return self.assignment_config
+
+    @pytest.fixture(scope="session")
+    def run(self) -> Run:
+        """Every setting of this run (autograder.run.Run), each with where it came from."""
+        return self.grading_run
+
+    @pytest.fixture(scope="session")
     def submission_folder(self) -> Path | None:
         """The folder of the submission's files, for data files the grader reads itself (never runs),
         e.g. predictions.csv; None if the submission folder does not exist."""
         from autograder.workspace import locate_submission_root
 
-        return locate_submission_root(self.submission)[0] if self.submission.is_dir() else None
+        return locate_submission_root(self.grading_run.submission)[0] if self.grading_run.submission.is_dir() else None
 
-    # -- collection ---------------------------------------------------------
+    # -- collection -------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
-            outcome = self._outcome_for(item)
+            outcome = outcome_for_item(item, self.assignment_config.questions, self.implicit_questions)
             if outcome is None:
                 self.unscored.append(item.nodeid)
                 continue
             self.outcomes[item.nodeid] = outcome
             if item.get_closest_marker("timeout") is None:
-                item.add_marker(pytest.mark.timeout(self.assignment.time_limits.per_test_seconds))
-        self._journal({"event": "collected", "outcomes": [o.to_dict() for o in self.outcomes.values()]})
+                item.add_marker(pytest.mark.timeout(self.grading_run.per_test_seconds))
+        self.journal_collected(self.outcomes.values())
 
     def pytest_collection_finish(self) -> None:
-        if self._zygote is not None:  # the collected tests tell whether the worker needs torch
-            if not self._torch_asked:
-                self._zygote.preload(torch="torch" in sys.modules)
-            elif "torch" not in sys.modules:
-                # The tests use torch, so this process imports it anyway: now, while the zygote imports
-                # its own copy, rather than after (measured: 2 s less of a 20 s run on 2 cores).
-                import torch  # noqa: F401
+        if self._zygote is not None:
+            if "torch" in sys.modules:  # the tests use torch though the config did not say so: import it now
+                self._zygote.preload(("torch",), self.assignment_config.probes_dir)
             self._zygote.wait_until_ready()  # here, not inside the first test's time limit
 
-    def _outcome_for(self, item: pytest.Item) -> TestOutcome | None:
-        function = getattr(item, "function", None)
-        attr = lambda name: getattr(function, name, None)  # noqa: E731
-        names = [m.name for m in item.iter_markers() if m.name in self.assignment.questions]
-        weight = attr("__weight__")
-        number = None
-        if names:
-            question = names[0]
-        elif weight is not None:
-            question = item.nodeid
-            number = attr("__number__") or str(len(self.implicit_questions) + 1)
-            self.implicit_questions[question] = Question(
-                name=question, number=number, title=item.name, points=float(weight),
-                visibility=attr("__visibility__") or "visible",
-            )
-        else:
-            return None
-        board = None
-        if attr("__leaderboard_column__"):
-            board = {"name": attr("__leaderboard_column__"), "value": None, "order": attr("__leaderboard_sort_order__") or "desc"}
-        return TestOutcome(
-            nodeid=item.nodeid,
-            question=question,
-            weight=float(weight) if weight is not None else 1.0,
-            visibility=attr("__visibility__"),
-            hide_errors=attr("__hide_errors__"),
-            tags=[str(t) for t in (attr("__tags__") or ())],
-            leaderboard=board,
-            message="the run ended before this test",
-            number=number,
-        )
+    def journal_collected(self, outcomes: Any) -> None:
+        self.journal({"event": "collected", "outcomes": [o.to_dict() for o in outcomes]})
 
-    # -- running ------------------------------------------------------------
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None):
-        """With --record-calls, journal which of the submission's functions this test ran.
-
-        ``autograder audit`` reads it from the reference's run: a variant that
-        changes one function can only change the outcome of the tests that ran it.
-        """
-        if not self.config.getoption("record_calls") or item.nodeid not in self.outcomes:
-            yield
-            return
-        from autograder.inprocess import InProcessStudent
-
-        called: set[str] = set()
-        folder: list[str] = []  # the workspace's real path, once the first test has made it
-        source_read = InProcessStudent.source.__code__  # a rubric check reads a module's text: "module.<source>"
-
-        def profile(frame: Any, event: str, arg: Any) -> None:
-            if event != "call":
-                return
-            if frame.f_code is source_read:
-                called.add(f"{frame.f_locals.get('module')}.<source>")
-                return
-            if not folder:
-                if not self._workspace_dir:
-                    return
-                folder.append(os.path.realpath(self._workspace_dir) + os.sep)
-            code = frame.f_code
-            if code.co_filename.startswith(folder[0]):
-                called.add(f"{Path(code.co_filename).stem}.{code.co_qualname.replace('.<locals>', '')}")
-
-        if "submission_folder" in getattr(item, "fixturenames", ()):
-            called.add(SUBMISSION_FILES_READ)  # it reads the submission's data files itself (predictions.csv)
-        previous = sys.getprofile()
-        sys.setprofile(profile)
-        try:
-            yield
-        finally:
-            sys.setprofile(previous)
-            self._journal({"event": "calls", "nodeid": item.nodeid, "functions": sorted(called)})
-
+    # -- running --------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         function = getattr(item, "function", None)
@@ -257,7 +197,7 @@ class GradingSession:
         if self._student is not None:
             self._student.reset_log()
         if item.nodeid in self.outcomes:
-            self._journal({"event": "start", "nodeid": item.nodeid})
+            self.journal({"event": "start", "nodeid": item.nodeid})
 
     @pytest.hookimpl(specname="pytest_runtest_makereport", tryfirst=True)
     def pytest_runtest_makereport_short(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
@@ -266,9 +206,11 @@ class GradingSession:
         Building pytest's own long representation first would cost ~0.1 s
         per failure, which adds up when a template fails hundreds of checks.
         """
+        from autograder.outcomes import SHORT_ERRORS
+
         if item.nodeid not in self.outcomes or call.excinfo is None:
             return None
-        if not isinstance(call.excinfo.value, _SHORT_ERRORS):
+        if not isinstance(call.excinfo.value, SHORT_ERRORS):
             return None
         sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
         return pytest.TestReport(
@@ -282,29 +224,10 @@ class GradingSession:
         outcome = self.outcomes.get(item.nodeid)
         if outcome is None:
             return
-        self._record(outcome, item, call, report)
+        record_report(outcome, item, call, report)
         outcome.stdout = _clip_printed(report.capstdout)  # each phase's report holds the earlier phases' too
         if report.when == "teardown":
             self._finish(outcome, item)
-
-    def _record(self, outcome: TestOutcome, item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> None:
-        was_xfail = hasattr(report, "wasxfail")
-        if report.when == "setup":
-            if report.skipped:
-                outcome.outcome, outcome.message = SKIPPED, _skip_reason(report)
-            elif report.failed:
-                outcome.outcome, outcome.message = ERROR, _message(call.excinfo, item)
-        elif report.when == "call":
-            if report.passed:
-                outcome.outcome, outcome.message = (XPASSED if was_xfail else PASSED), ""
-            elif report.skipped and was_xfail:
-                outcome.outcome, outcome.message = XFAILED, f"expected to fail: {report.wasxfail}"
-            elif report.skipped:
-                outcome.outcome, outcome.message = SKIPPED, _skip_reason(report)
-            else:
-                outcome.outcome, outcome.message = FAILED, _message(call.excinfo, item)
-        elif report.failed and outcome.outcome in (PASSED, XPASSED):
-            outcome.outcome, outcome.message = ERROR, f"failed while cleaning up: {_message(call.excinfo, item)}"
 
     def _finish(self, outcome: TestOutcome, item: pytest.Item) -> None:
         function = getattr(item, "function", None)
@@ -315,24 +238,27 @@ class GradingSession:
             outcome.leaderboard["value"] = getattr(function, "__leaderboard_value__", None)
         if self._student is not None:
             outcome.notes = self._student.mutation_notes()
-        self._journal({"event": "outcome", "outcome": outcome.to_dict()})
+        self.journal({"event": "outcome", "outcome": outcome.to_dict()})
 
-    def _journal(self, record: dict[str, Any]) -> None:
-        if self.journal_path is None:
+    def journal(self, record: dict[str, Any]) -> None:
+        """One line per event, flushed at once: a crash mid-test still leaves every line before it."""
+        if self.grading_run.journal_path is None:
             return
-        with open(self.journal_path, "a", encoding="utf-8") as journal:
-            journal.write(json.dumps(record, default=str) + "\n")
+        if self._journal_file is None:
+            self._journal_file = open(self.grading_run.journal_path, "a", encoding="utf-8")
+        self._journal_file.write(json.dumps(record, default=str) + "\n")
+        self._journal_file.flush()
 
-    # -- the end ------------------------------------------------------------
+    # -- the end (a student's plain pytest; a graded run is scored by its parent) ----------
     def question_results(self):
-        questions = [*self.assignment.questions.values(), *self.implicit_questions.values()]
-        return score_all(questions, self.outcomes.values(), self.assignment.show_student_output)
+        questions = [*self.assignment_config.questions.values(), *self.implicit_questions.values()]
+        return score_all(questions, self.outcomes.values(), self.assignment_config.show_student_output)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.outcomes:
+        if not self.outcomes or self.grading_run.journal_path is not None:
             return
         terminalreporter.section("scores by question")
-        terminalreporter.write_line(f"submission: {self.submission}")
+        terminalreporter.write_line(f"submission: {self.grading_run.submission}")
         # A run of one question (pytest -m relu, or one file) shows that question only.
         results = self.question_results()
         shown = [r for r in results if r.outcomes]
@@ -345,47 +271,31 @@ class GradingSession:
             terminalreporter.write_line(f"({len(self.unscored)} collected tests belong to no question and were not scored)")
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        results_path = self.config.getoption("results")
-        if self.outcomes and results_path:
-            data = build_results(self.assignment, self.question_results(), time.monotonic() - self.started)
-            write_atomically(Path(results_path), data)
-        self._journal({"event": "finished"})
+        if self.outcomes and self.grading_run.results_path and self.grading_run.journal_path is None:
+            from autograder.results import build_results, write_atomically
 
-    def pytest_unconfigure(self) -> None:
+            data = build_results(self.assignment_config, self.question_results(), time.monotonic() - self.started)
+            write_atomically(self.grading_run.results_path, data)
+        self.journal({"event": "finished"})
+
+    def close_student(self) -> None:
         if self._student is not None:
             self._student.close()
+            self._student = None
+        if self.workspace_dir:
+            shutil.rmtree(self.workspace_dir, ignore_errors=True)
+            self.workspace_dir = None
+
+    def pytest_unconfigure(self) -> None:
+        self.close_student()
         if self._zygote is not None:
             self._zygote.close()
-        if self._workspace_dir:
-            shutil.rmtree(self._workspace_dir, ignore_errors=True)
-
-
-def _tests_mention_torch(args: list[str], tests_dir: Path) -> bool:
-    """Whether the test files about to be collected import torch (read as text, not imported)."""
-    files: list[Path] = []
-    for arg in args or [str(tests_dir)]:
-        path = Path(arg.split("::")[0])
-        if path.is_dir():
-            files += sorted(path.rglob("test_*.py"))
-        elif path.suffix == ".py":
-            files.append(path)
-    for file in files:
-        try:
-            if "import torch" in file.read_text(encoding="utf-8", errors="replace"):
-                return True
-        except OSError:
-            continue
-    return False
+        if self._journal_file is not None:
+            self._journal_file.close()
+        runs.activate(None)
 
 
 def _clip_printed(text: str) -> str:
     if len(text) <= MAX_STUDENT_OUTPUT_CHARS:
         return text
     return text[:MAX_STUDENT_OUTPUT_CHARS] + f"\n... ({len(text) - MAX_STUDENT_OUTPUT_CHARS} more characters cut)"
-
-
-def _skip_reason(report: pytest.TestReport) -> str:
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        return str(longrepr[2]).removeprefix("Skipped: ")
-    return str(longrepr or "")

@@ -35,7 +35,6 @@ from autograder.errors import GradingFailure
 MAX_LAYERS = 64  # a description with more layers is refused before anything is built
 MAX_BUILD_PARAMETERS = 20_000_000  # never allocate more (80 MB of float32), whatever the assignment's limit
 MAX_FEATURES = 1_000_000  # any one size argument
-HISTORY_ENV = "AUTOGRADER_HISTORY_DIR"
 
 
 class _Int:
@@ -532,14 +531,6 @@ def evaluate(model: Any, X: Any, y: Any, batch_size: int | None = None) -> float
 
 
 # -- saving what happened --------------------------------------------------------------------
-def history_folder(configured: Path | str | None = None) -> Path:
-    """$AUTOGRADER_HISTORY_DIR, else the configured folder, else a folder in the system's temp dir."""
-    import tempfile
-
-    chosen = os.environ.get(HISTORY_ENV) or configured or Path(tempfile.gettempdir()) / "autograder-training"
-    return Path(chosen)
-
-
 def save_history(history: History, folder: Path, name: str) -> dict[str, Path]:
     """Write ``<name>.json`` (and ``<name>.png`` when matplotlib is installed); return what was written."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,13 +7,12 @@ are also checked against the numerical gradient of the student's own loss,
 and the regularisation is checked by difference: loss(reg) - loss(0) and
 grads(reg) - grads(0).
 """
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from autograder.compare import expect_close
-from autograder.config import find_config, load_config
+from autograder.run import current_assignment
 from autograder.errors import GradingFailure
 from autograder.fixtures import Case, FixtureSet
 from autograder.tolerances import BACKWARD_FLOAT64, FORWARD_FLOAT64, INITIAL_LOSS
@@ -24,7 +23,7 @@ from model_checks import (
 )
 
 
-_CONFIG = load_config(find_config(Path(__file__).resolve().parent))
+_CONFIG = current_assignment(__file__)
 # Whether dropout_param['p'] (and FullyConnectedNet's `dropout`) is the probability of dropping a unit.
 DROPOUT_P_MEANS = _CONFIG.options.get("dropout_p_means", "drop")
 DROP_PROBABILITY = 0.4

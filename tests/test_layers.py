@@ -7,13 +7,12 @@ forward but a consistent backward loses only the forward's points.
 """
 import warnings
 from math import prod
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from autograder.compare import expect_close, expect_items
-from autograder.config import find_config, load_config
+from autograder.run import current_assignment
 from autograder.errors import GradingFailure
 from autograder.fixtures import Case, FixtureSet
 from autograder.gradcheck import check_gradient, evaluator
@@ -436,7 +435,7 @@ def test_softmax_jacobian_does_not_modify_its_inputs(student):
 # The mask depends on how a student draws it (rng.random, np.random.rand, binomial...),
 # so train mode is checked through properties of the student's own output, never
 # against the reference's mask.
-DROPOUT_P_MEANS = load_config(find_config(Path(__file__).resolve().parent)).options.get("dropout_p_means", "drop")
+DROPOUT_P_MEANS = current_assignment(__file__).options.get("dropout_p_means", "drop")
 DROP_RATES = [0.9, 0.25]  # drop probabilities; not 0.5, which reads the same as a keep probability
 
 

@@ -19,16 +19,15 @@ by the student's process) and scored against labels only the grader holds.
 import functools
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from autograder import datasets, predictions, training
-from autograder.config import find_config, load_config
+from autograder.run import current_assignment
 from autograder.errors import GradingFailure
 from autograder.student import Handle
 
-CONFIG = load_config(find_config(Path(__file__).resolve().parent))
+CONFIG = current_assignment(__file__)
 NOT_GRADED_HERE = "not graded here: "  # a skip so worded counts 0 of 0 points (autograder.scoring.NOT_GRADED_HERE)
 NUM_CLASSES = 10
 
@@ -119,14 +118,14 @@ def test_build_cnn_respects_its_constraints(student):
 
 # -- trusted training ---------------------------------------------------------------------------
 @functools.lru_cache(maxsize=4)
-def load_dataset(name):
+def load_dataset(name, folder):
     """A configured dataset, loaded once per run; DatasetMissing (a skip) or DatasetError (a failure)."""
-    return datasets.load_dataset(name, CONFIG.data.datasets[name], datasets.data_folder(CONFIG.data.folder))
+    return datasets.load_dataset(name, CONFIG.data.datasets[name], folder)
 
 
-def dataset_or_skip(name):
+def dataset_or_skip(name, run):
     try:
-        return load_dataset(name)
+        return load_dataset(name, run.data_folder)
     except datasets.DatasetMissing as exc:
         pytest.skip(f"{NOT_GRADED_HERE}{exc}. It is graded where the course staff installed the dataset.")
     except datasets.DatasetError as exc:
@@ -154,10 +153,9 @@ def input_shape(task, dataset):
     return (int(shape[0] * shape[1] * shape[2]),) if task.input == "flat" else shape
 
 
-def save_history(history, task):
-    folder = training.history_folder(CONFIG.data.history_dir)
+def save_history(history, task, run):
     try:
-        written = training.save_history(history, folder, task.name)
+        written = training.save_history(history, run.history_dir, task.name)
     except OSError as exc:  # a full or read-only disk must not cost the student anything
         return f"(the training history could not be saved: {exc})"
     return f"(training history: {written['json']})"
@@ -171,11 +169,11 @@ def _task_param(task):
 
 
 @pytest.mark.parametrize("task", [_task_param(task) for task in CONFIG.accuracy.tasks])
-def test_trained_model_reaches_the_accuracy_threshold(student, submission_folder, task):
+def test_trained_model_reaches_the_accuracy_threshold(student, submission_folder, run, task):
     rules = rules_for(task.builder)
     description = describe(student, task.builder, rules)  # a builder that raises fails here, GPU or not
     device = device_or_skip(task)
-    dataset = dataset_or_skip(task.dataset)
+    dataset = dataset_or_skip(task.dataset, run)
     if device is None:
         expect_predictions_reach_the_threshold(submission_folder, task, dataset, rules)
         return
@@ -188,7 +186,7 @@ def test_trained_model_reaches_the_accuracy_threshold(student, submission_folder
         model, layers, dataset.train_x, dataset.train_y, dataset.test_x, dataset.test_y, recipe,
         input_shape=shape, label=task.name, device=device,
         num_threads=1 if device == "cpu" else None)  # small batches: more threads only contend (2x slower on 2 cores)
-    saved = save_history(history, task)
+    saved = save_history(history, task, run)
     what = (f"{rules.name}'s model ({training.describe_layers(layers)}), rebuilt by the grader and trained on "
             f"{dataset.describe()} with {recipe.describe()}")
     notes = "".join(f" Note: {note}" for note in history.notes)
@@ -226,8 +224,8 @@ def _predictions_marks():
 
 
 @pytest.mark.parametrize("settings", [pytest.param(CONFIG.predictions, marks=_predictions_marks(), id="predictions")])
-def test_held_out_predictions(submission_folder, settings):
-    dataset = dataset_or_skip(settings.dataset)
+def test_held_out_predictions(submission_folder, run, settings):
+    dataset = dataset_or_skip(settings.dataset, run)
     labels = dataset.test_y
     path = submission_folder / settings.file if submission_folder is not None else None
     if path is None or not path.is_file():

@@ -9,7 +9,7 @@ import pytest
 
 import test_layers
 from autograder.compare import expect_close
-from autograder.config import load_config
+from autograder.run import current_assignment
 from autograder.errors import GradingFailure
 from autograder.rubric import find_batch_loops
 from autograder.tolerances import FORWARD_FLOAT64
@@ -21,7 +21,7 @@ GATES = {
     "layers.softmax_loss": (test_layers.SOFTMAX_LOSS, ("loss", "grad")),
     "layers.svm_loss": (test_layers.SVM_LOSS, ("loss", "grad")),
 }
-VECTORIZED = load_config().options.get("vectorized_functions", [])
+VECTORIZED = current_assignment(__file__).options.get("vectorized_functions", [])
 
 
 @pytest.mark.vectorized

@@ -10,11 +10,20 @@ computes a verdict, since the student's code could have tampered with it.
 
 Each module here holds the probes of one concern and imports only what it
 needs (torch probes import torch), so that a numpy-only run stays light.
+An assignment may bring probes of its own (``probes_dir`` in its config,
+default ``tests/probes``): ``register_assignment_probes`` imports them by
+path, and ``find_probe`` finds them by the same "module.function" names.
 """
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable
+
+_ASSIGNMENT_PROBES: dict[str, ModuleType] = {}  # module name -> the assignment's probe module
 
 
 def find_probe(name: str) -> Callable[..., Any]:
@@ -26,8 +35,36 @@ def find_probe(name: str) -> Callable[..., Any]:
     module_name, _, function_name = name.partition(".")
     if not module_name.isidentifier() or not function_name.isidentifier() or function_name.startswith("_"):
         raise ValueError(f"not a probe name: {name!r} (expected 'module.function')")
-    module = importlib.import_module(f"{__name__}.{module_name}")
+    module = _ASSIGNMENT_PROBES.get(module_name)
+    if module is None:
+        module = importlib.import_module(f"{__name__}.{module_name}")
     probe = getattr(module, function_name, None)
     if not callable(probe):
-        raise ValueError(f"autograder.probes.{module_name} has no probe {function_name!r}")
+        raise ValueError(f"probe module {module_name} has no probe {function_name!r}")
     return probe
+
+
+def register_assignment_probes(folder: str | Path) -> list[str]:
+    """Import the assignment's probe modules (``*.py`` in ``folder``); the ones that failed to import.
+
+    They are imported under private names (``autograder_assignment_probes.<name>``) so that they
+    never shadow a submission's module; a name the framework uses already is refused.
+    """
+    failed = []
+    for path in sorted(Path(folder).glob("*.py")) if Path(folder).is_dir() else []:
+        name = path.stem
+        if name.startswith("_") or name in _ASSIGNMENT_PROBES:
+            continue
+        if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            failed.append(f"{path} (the framework has a probe module named {name})")
+            continue
+        spec = importlib.util.spec_from_file_location(f"autograder_assignment_probes.{name}", path)
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:  # noqa: BLE001 - the assignment's bug: named where probes are listed
+            failed.append(f"{path} ({type(exc).__name__}: {exc})")
+            continue
+        sys.modules[spec.name] = module
+        _ASSIGNMENT_PROBES[name] = module
+    return failed

@@ -60,32 +60,36 @@ def _signal_name(number: int) -> str:
 class Zygote:
     """The process that forks workers (autograder.sandbox.zygote)."""
 
-    def __init__(self, isolate: bool | str = True) -> None:
+    def __init__(self, isolate: bool | str = True, preload: Sequence[str] = (), probes_dir: Path | None = None) -> None:
         """``isolate=False`` skips the namespaces and the uid switch even as root (what a laptop gets);
-        ``"uid-only"`` skips the namespaces only (what a container that forbids them gets)."""
+        ``"uid-only"`` skips the namespaces only (what a container that forbids them gets).
+        ``preload`` (e.g. torch) and the probes (the framework's, and the assignment's in ``probes_dir``)
+        are imported at once, while the caller goes on (pytest collects the tests)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         package_parent = str(Path(__file__).resolve().parents[2])
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
         for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "PYTHONHASHSEED"):
             if name in os.environ:
                 env[name] = os.environ[name]
-        if isolate is not True:
-            env["AUTOGRADER_SANDBOX_ISOLATION"] = "uid-only" if isolate == "uid-only" else "off"
+        isolation = "full" if isolate is True else ("uid-only" if isolate == "uid-only" else "off")
         code = (f"import sys; sys.path.insert(0, {package_parent!r}); "
                 "from autograder.sandbox.zygote import main; main()")
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", code, str(theirs.fileno())], pass_fds=(theirs.fileno(),), env=env, cwd="/",
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True,
+            [sys.executable, "-I", "-c", code, str(theirs.fileno()), isolation], pass_fds=(theirs.fileno(),), env=env,
+            cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True,
         )
         theirs.close()
         self.control = ours
         self._ready: dict | None = None
         self._next_id = 0  # requests are numbered: a reply to one interrupted (a test's timeout) is skipped
+        self.preload(preload, probes_dir)
 
-    def preload(self, torch: bool) -> None:
-        """Ask the zygote to import torch (if the tests use it) and the probes, without waiting."""
+    def preload(self, modules: Sequence[str], probes_dir: Path | None = None) -> None:
+        """Ask the zygote to import ``modules`` and the probes, without waiting for it."""
         self._next_id += 1
-        socket.send_fds(self.control, [json.dumps({"op": "preload", "torch": torch, "id": self._next_id}).encode()], [])
+        request = {"op": "preload", "modules": list(modules), "probes_dir": str(probes_dir) if probes_dir else None,
+                   "id": self._next_id}
+        socket.send_fds(self.control, [json.dumps(request).encode()], [])
 
     def ready(self) -> dict:
         if self._ready is None:
@@ -176,8 +180,7 @@ class SandboxStudent(Student):
         self._hide.append(os.path.expanduser("~"))  # the grader's home: credentials, the interpreter
         self._own_zygote = zygote is None
         if zygote is None:
-            zygote = Zygote()
-            zygote.preload(torch="torch" in sys.modules)
+            zygote = Zygote(preload=("torch",) if "torch" in sys.modules else ())
         self._zygote = zygote
         self._worker: _Worker | None = None
         self._generation = 0

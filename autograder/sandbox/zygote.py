@@ -57,8 +57,9 @@ PRELOAD_TORCH = (
 ).split()
 
 
-def preload(names: list[str], probes: bool = False) -> list[str]:
-    """Import ``names`` (and, with ``probes``, every probe module); the names that failed."""
+def preload(names: list[str], probes: bool = False, probes_dir: str | None = None) -> list[str]:
+    """Import ``names`` (and, with ``probes``, every probe module: the framework's, then the
+    assignment's own in ``probes_dir``, which the worker cannot read once hidden); the names that failed."""
     missing = []
     for name in names:
         try:
@@ -73,6 +74,8 @@ def preload(names: list[str], probes: bool = False) -> list[str]:
                 importlib.import_module(f"autograder.probes.{info.name}")
             except Exception:  # noqa: BLE001
                 missing.append(f"autograder.probes.{info.name}")
+        if probes_dir:
+            missing += package.register_assignment_probes(probes_dir)
     _trim()
     return missing
 
@@ -95,16 +98,17 @@ def main() -> None:
     # each worker die in turn: no runaway student loop outlives the run.
     die_with_parent()
     control = socket.socket(fileno=int(sys.argv[1]))
+    isolation = sys.argv[2] if len(sys.argv) > 2 else "full"  # "off" and "uid-only": tests, debugging
     missing = preload(PRELOAD)
     from autograder.sandbox.privileges import tried_isolation
 
     limitation = tried_isolation()
     # Root without namespaces (a container that forbids them): still leave root for the sandbox user.
     switch_user = os.geteuid() == 0
-    if limitation is None and os.environ.get("AUTOGRADER_SANDBOX_ISOLATION") == "off":  # tests, debugging
+    if limitation is None and isolation == "off":
         limitation = "isolation was turned off, so student code runs as the grader's user (limits still apply)"
         switch_user = False
-    elif limitation is None and os.environ.get("AUTOGRADER_SANDBOX_ISOLATION") == "uid-only":  # as in a container
+    elif limitation is None and isolation == "uid-only":  # as in a container that forbids namespaces
         limitation = ("namespaces were turned off, so student code runs as the unprivileged user without hidden folders "
                       "or a network namespace")
     from autograder.sandbox.landlock import abi_version
@@ -140,7 +144,10 @@ def main() -> None:
             os.close(fds[0])
             control.send(json.dumps({"pid": pid, "id": request.get("id")}).encode())
         elif request["op"] == "preload":
-            missing = preload(PRELOAD_TORCH if request.get("torch") else [], probes=True)
+            asked = list(request.get("modules") or [])
+            if "torch" in asked:
+                asked += PRELOAD_TORCH
+            missing = preload(asked, probes=True, probes_dir=request.get("probes_dir"))
             control.send(json.dumps({"missing": missing, "id": request.get("id")}).encode())
         elif request["op"] == "ping":
             control.send(json.dumps({"id": request.get("id")}).encode())

@@ -88,14 +88,6 @@ def test_missing_files_and_folders_are_a_skip_reason_not_an_error(tmp_path, monk
         datasets.load_dataset("mnist", {"format": "idx"}, None)
 
 
-def test_the_environment_variable_overrides_the_configured_folder(tmp_path, monkeypatch):
-    monkeypatch.delenv(datasets.DATA_ENV, raising=False)
-    assert datasets.data_folder(None) is None
-    assert datasets.data_folder(tmp_path / "a") == (tmp_path / "a").resolve()
-    monkeypatch.setenv(datasets.DATA_ENV, str(tmp_path / "b"))
-    assert datasets.data_folder(tmp_path / "a") == (tmp_path / "b").resolve()
-
-
 def write_cifar(folder, per_batch=3, seed=0):
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)

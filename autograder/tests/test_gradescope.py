@@ -15,7 +15,8 @@ import autograder
 from autograder.build import BuildError, build_zip
 from autograder.cli import main, stdout_redactions
 from autograder.config import load_config
-from autograder.gradescope import GradescopeRoot, read_metadata
+from autograder.gradescope import read_metadata
+from autograder.run import Options, resolve
 from autograder.results import validate_results
 from autograder.tests.conftest import make_project, make_submission, write_files
 
@@ -87,12 +88,16 @@ def test_metadata_fields_of_the_wrong_type_are_ignored(tmp_path):
     assert read_metadata(tmp_path / "absent.json") is None
 
 
-def test_the_root_comes_from_the_argument_then_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("AUTOGRADER_ROOT", str(tmp_path))
-    assert GradescopeRoot.find().results == tmp_path / "results" / "results.json"
-    assert GradescopeRoot.find(tmp_path / "x").submission == tmp_path / "x" / "submission"
-    monkeypatch.delenv("AUTOGRADER_ROOT")
-    assert GradescopeRoot.find().path == Path("/autograder")
+def test_the_root_comes_from_the_argument_then_the_environment(project, tmp_path):
+    environ = {"AUTOGRADER_ROOT": str(tmp_path)}
+    run = resolve(project, Options(gradescope=True), environ)
+    assert run.results_path == tmp_path / "results" / "results.json" and run.backend == "sandbox"
+    assert run.source("gradescope_root") == "$AUTOGRADER_ROOT" and run.clean_results_folder
+    run = resolve(project, Options(gradescope=True, gradescope_root=tmp_path / "x"), environ)
+    assert run.submission == tmp_path / "x" / "submission" and run.source("gradescope_root") == "the command line"
+    assert resolve(project, Options(gradescope=True), {}).gradescope_root == Path("/autograder")
+    assert {tmp_path / "x", tmp_path / "x" / "results"} <= set(
+        resolve(project, Options(gradescope=True, gradescope_root=tmp_path / "x"), {}).hidden_paths)
 
 
 def test_printed_verdicts_follow_stdout_visibility():

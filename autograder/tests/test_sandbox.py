@@ -31,7 +31,6 @@ ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="the uid switch, hidden
 @pytest.fixture(scope="module")
 def zygote():
     z = Zygote()
-    z.preload(torch=False)
     yield z
     z.close()
 
@@ -376,7 +375,6 @@ def test_without_isolation_limits_and_crashes_still_work(tmp_path, isolate):
     secret = write_files(tmp_path / "elsewhere", {"expected.txt": "the answer"}) / "expected.txt"
     config = load_config(write_config(root, {"mod.py": "graded"}))
     zygote = Zygote(isolate=isolate)
-    zygote.preload(torch=False)
     student = SandboxStudent(build_workspace(submission, config, root / "workspace"), Limits(call_seconds=1),
                              zygote=zygote)
     try:

@@ -244,13 +244,6 @@ def test_history_is_saved_as_json_and_the_plot_is_skipped_without_matplotlib(sma
     assert saved["test_accuracy"] == history.test_accuracy
 
 
-def test_the_history_folder_comes_from_the_environment_first(tmp_path, monkeypatch):
-    monkeypatch.setenv(training.HISTORY_ENV, str(tmp_path / "env"))
-    assert training.history_folder(tmp_path / "config") == tmp_path / "env"
-    monkeypatch.delenv(training.HISTORY_ENV)
-    assert training.history_folder(tmp_path / "config") == tmp_path / "config"
-
-
 def test_recipes_refuse_absurd_values():
     with pytest.raises(ValueError):
         training.Recipe(optimizer="lbfgs")
