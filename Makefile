@@ -21,7 +21,7 @@ grade: $(VENV)/.installed
 
 ## test: the whole self-test suite (what CI runs)
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest autograder/tests tests/selfcheck -q
+	$(BIN)/python -m pytest autograder/tests tests/selfcheck -q --durations=15
 
 ## build: autograder.zip for Gradescope (never contains the reference solution)
 build: $(VENV)/.installed

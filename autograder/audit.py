@@ -17,17 +17,21 @@ import fnmatch
 import importlib.util
 import multiprocessing
 import os
+import queue
 import shutil
 import tempfile
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from autograder.config import Config, load_config
-from autograder.grading import grade
+from autograder.config import Config
+from autograder.engine import WarmGrader, preload_modules
+from autograder.grading import GradeReport, grade_run
 from autograder.recording import SOURCE_READ, SUBMISSION_FILES_READ
+from autograder.run import Options, Run, resolve
 from autograder.scoring import SKIPPED, QuestionResult, TestOutcome, score_all
 
 
@@ -219,8 +223,8 @@ def _skipped_only(result: QuestionResult) -> bool:
     return bool(result.outcomes) and all(o.outcome == SKIPPED for o in result.outcomes)
 
 
-def grade_baseline(config: Config) -> Baseline:
-    report = grade(config.reference_dir, config, record_calls=True)
+def baseline_from_report(report: GradeReport) -> Baseline:
+    """The baseline from a recorded grade of the reference (``record_calls``): scores, outcomes, reach."""
     scores, outcomes, problems = {}, {}, []
     for result in report.results:
         scores[result.question.name] = result.score
@@ -230,6 +234,17 @@ def grade_baseline(config: Config) -> Baseline:
                             f"{result.question.name}: {_first_line(result.output)}")
     calls = {nodeid: set(report.calls.get(nodeid, ())) for nodeid in outcomes}
     return Baseline(scores, outcomes, calls, problems)
+
+
+def reference_run(config: Config) -> Run:
+    """How the audit grades: in-process (its variants are ours), with the run's other settings resolved."""
+    return resolve(config, Options(submission=config.reference_dir, backend="inprocess"))
+
+
+def grade_baseline(config: Config, grader: WarmGrader | None = None) -> Baseline:
+    """Grade the reference once, recording what each test runs."""
+    run = reference_run(config).replace(record_calls=True)
+    return baseline_from_report(grader.grade(run) if grader else grade_run(run))
 
 
 def judge(variant: Variant, scores: dict[str, float], outputs: dict[str, str], config: Config,
@@ -329,15 +344,18 @@ def _explains(output: str) -> bool:
 
 
 def grade_variant(variant: Variant, config: Config, baseline: Baseline, workdir: Path,
-                  forked: bool = False) -> VariantResult:
+                  grader: WarmGrader | None = None) -> VariantResult:
     """Grade the tests this variant can reach; every other test keeps the reference's outcome."""
     started = time.monotonic()
     outcomes = dict(baseline.outcomes)
     nodeids = tests_to_run(variant, config, baseline)
+    if variant.loses:  # a wrong variant's may_lose questions may go either way: nothing to prove there
+        nodeids = [n for n in nodeids if baseline.outcomes[n].question not in variant.may_lose]
     if nodeids:
         folder = apply_variant(variant, config.reference_dir, workdir / variant.name)
         try:
-            report = grade(folder, config, test_files=nodeids, backend="inprocess", forked=forked)
+            run = reference_run(config).replace(submission=folder, test_files=tuple(nodeids))
+            report = grader.grade(run) if grader else grade_run(run)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         ran = {o.nodeid: o for result in report.results for o in result.outcomes}
@@ -348,53 +366,44 @@ def grade_variant(variant: Variant, config: Config, baseline: Baseline, workdir:
     return judge(variant, scores, outputs, config, baseline, time.monotonic() - started)
 
 
-# Each worker process's share of the work, set once by _start_worker.
-_WORK: tuple[Config, Baseline, Path, list[Variant]] | None = None
-
-
-def _start_worker(config_path: str, baseline: Baseline, workdir: str, variants: list[Variant]) -> None:
-    global _WORK
-    _WORK = (load_config(config_path), baseline, Path(workdir), variants)
-
-
-def _grade_in_worker(index: int) -> VariantResult:
-    config, baseline, workdir, variants = _WORK
-    return grade_variant(variants[index], config, baseline, workdir, forked=True)
-
-
-def _libraries_to_preload(config: Config) -> list[str]:
-    """What every graded variant's pytest would import: imported once, in the fork server.
-
-    Each variant's child pytest is then a fork that starts in milliseconds
-    instead of paying for Python, pytest, numpy (and torch, ~2 s) every time.
-    """
-    modules = ["numpy", "pytest", "autograder.plugin", "autograder.grading"]
-    if any("torch" in p.read_text(encoding="utf-8") for p in config.tests_dir.glob("*.py")):
-        modules.append("torch")
-    return modules
-
-
 def audit(config: Config, variants: Sequence[Variant], jobs: int | None = None,
-          progress: Callable[[int, int, VariantResult], None] | None = None) -> tuple[Baseline, list[VariantResult]]:
-    """Grade the reference, then every variant, ``jobs`` at a time in worker processes.
+          progress: Callable[[int, int, VariantResult], None] | None = None,
+          baseline: Baseline | None = None) -> tuple[Baseline, list[VariantResult]]:
+    """Grade the reference (unless its recorded ``baseline`` is given), then every variant, ``jobs`` at a time.
 
-    The workers come from a fork server, a fresh process that imports the
-    libraries and never computes anything (a process forked after torch has
-    run its thread pool can hang), and each worker forks its variant's pytest
-    in turn (grading._run_forked_child), so no grade pays for starting Python.
+    Each of the ``jobs`` warm graders (autograder.engine) collects the tests once; every variant is then a
+    fork of one of them that runs only the tests the variant can reach, so no variant pays for starting
+    Python, importing torch or collecting the tests.
     """
-    baseline = grade_baseline(config)
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, max(len(variants), 1)))
+    base = reference_run(config)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_libraries_to_preload(config))
+    context.set_forkserver_preload(preload_modules(base))
+    graders = [WarmGrader(base, context) for _ in range(jobs)]
     results: list[VariantResult] = []
-    with tempfile.TemporaryDirectory(prefix="autograder-audit-") as tmp:
-        setup = (str(config.path), baseline, tmp, list(variants))
-        with context.Pool(jobs, initializer=_start_worker, initargs=setup, maxtasksperchild=50) as pool:
-            for result in pool.imap_unordered(_grade_in_worker, range(len(variants))):
+    try:
+        if baseline is None:
+            baseline = grade_baseline(config, graders[0])
+        idle: queue.Queue = queue.Queue()
+        for grader in graders:
+            idle.put(grader)
+
+        def grade_one(variant: Variant, workdir: Path) -> VariantResult:
+            grader = idle.get()
+            try:
+                return grade_variant(variant, config, baseline, workdir, grader)
+            finally:
+                idle.put(grader)
+
+        with tempfile.TemporaryDirectory(prefix="autograder-audit-") as tmp, ThreadPoolExecutor(jobs) as pool:
+            for future in as_completed([pool.submit(grade_one, v, Path(tmp)) for v in variants]):
+                result = future.result()
                 results.append(result)
                 if progress:
                     progress(len(results), len(variants), result)
+    finally:
+        for grader in graders:
+            grader.close()
     order = {v.name: i for i, v in enumerate(variants)}
     return baseline, sorted(results, key=lambda r: order[r.variant.name])
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -82,6 +83,7 @@ class InProcessStudent(Student):
         self._objects: dict[int, Any] = {}
         self._modules: dict[str, Any] = {}
         self._import_errors: dict[str, SubmissionImportError] = {}
+        self._signatures: dict[int, tuple[Any, list[str]]] = {}
         self._evict_foreign_modules()
         sys.path.insert(0, str(self._root))
 
@@ -199,12 +201,19 @@ class InProcessStudent(Student):
             summary = f"{label} raised {_exception_line(exc)}{location}."
         return StudentRaised(label, type(exc).__name__, summary, details)
 
-    @staticmethod
-    def _mutations(function: Any, args: tuple, given_args: tuple, kwargs: dict, given_kwargs: dict) -> list[str]:
-        try:
-            names = list(inspect.signature(function).parameters)
-        except (TypeError, ValueError):
-            names = []
+    def _parameter_names(self, function: Any) -> list[str]:
+        """The function's parameter names, read once per function (inspect.signature is slow)."""
+        key = id(function)
+        if key not in self._signatures:
+            try:
+                names = list(inspect.signature(function).parameters)
+            except (TypeError, ValueError):
+                names = []
+            self._signatures[key] = (function, names)  # the function kept alive, so its id stays its own
+        return self._signatures[key][1]
+
+    def _mutations(self, function: Any, args: tuple, given_args: tuple, kwargs: dict, given_kwargs: dict) -> list[str]:
+        names = self._parameter_names(function)
         changed = []
         for i, (before, after) in enumerate(zip(args, given_args)):
             changed += find_changes(before, after, names[i] if i < len(names) else f"argument {i + 1}")
@@ -242,9 +251,10 @@ class InProcessStudent(Student):
 
     def close(self) -> None:
         """Unload the submission's modules and take its folder off sys.path."""
+        folder = str(self._root) + os.sep
         for name, module in list(sys.modules.items()):
             file = getattr(module, "__file__", None)
-            if file and Path(file).parent.resolve() == self._root:
+            if isinstance(file, str) and file.startswith(folder):  # imported through sys.path entry _root
                 del sys.modules[name]
         if str(self._root) in sys.path:
             sys.path.remove(str(self._root))

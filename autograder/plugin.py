@@ -18,6 +18,7 @@ Two ways to run:
 """
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import sys
@@ -106,13 +107,21 @@ class GradingSession:
 
             self._zygote = Zygote(preload=self.assignment_config.sandbox.preload, probes_dir=self.assignment_config.probes_dir)
 
-    def restart(self, run: Run) -> None:
-        """Grade another submission with the tests already collected (a warm worker's fork, autograder.engine)."""
+    def restart(self, run: Run, generation: int) -> None:
+        """Grade ``run`` with the tests already collected: in a warm grader's fork (autograder.engine),
+        its ``generation``-th, so that its requests to the shared zygote never reuse an earlier one's numbers."""
         self.close_student()
         self.grading_run = run
         runs.activate(run)
         self.started = time.monotonic()
         self._journal_file = None
+        if self._zygote is not None:
+            self._zygote.renumber(generation)
+
+    def stop_workers(self) -> None:
+        """Kill every sandboxed worker still running (those of a warm grader's killed child)."""
+        if self._zygote is not None:
+            self._zygote.kill_all()
 
     # -- fixtures -------------------------------------------------------------------
     def student_object(self) -> Any:
@@ -179,6 +188,9 @@ class GradingSession:
         self.journal_collected(self.outcomes.values())
 
     def pytest_collection_finish(self) -> None:
+        # The libraries and tests imported so far live as long as the run: the garbage collector
+        # need not walk them again at every collection of the tests' own objects.
+        gc.freeze()
         if self._zygote is not None:
             if "torch" in sys.modules:  # the tests use torch though the config did not say so: import it now
                 self._zygote.preload(("torch",), self.assignment_config.probes_dir)

@@ -20,6 +20,7 @@ sandboxed worker must not see is derived from the resolved settings
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import tempfile
@@ -81,7 +82,7 @@ class Run:
     clean_results_folder: bool = False  # empty results.json's folder but for it (Gradescope's own folder only)
     sources: Mapping[str, str] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def assignment(self) -> Config:
         """The assignment's configuration (parsed once per process and shared)."""
         return load_config(self.config_path)

@@ -27,6 +27,14 @@ import numpy as np
 
 
 # -- im2col and col2im -----------------------------------------------------------------
+def _covered(size, field, stride, what):
+    """How much of an axis of ``size`` pixels the windows cover: (positions - 1) * stride + field."""
+    if size < field:
+        raise ValueError(f"Invalid pool params: the window's {what} ({field}) exceeds the input's ({size})")
+    return (size - field) // stride * stride + field
+
+
+
 def _output_size(size, field, padding, stride, what):
     """The number of positions of a field of size ``field`` along a padded axis of size ``size``.
 
@@ -294,8 +302,7 @@ def max_pool_forward_fast(x, pool_param):
 
     When the windows are square, do not overlap and tile the input (the
     common 2 x 2, stride 2 case), a reshape suffices; otherwise im2col is
-    used, which requires (H - pool_height) and (W - pool_width) to be
-    multiples of the stride.
+    used (pixels past the last whole window are left out, as by the naive layer).
 
     Inputs:
     - x: input data of shape (N, C, H, W)
@@ -399,21 +406,23 @@ def max_pool_forward_im2col(x, pool_param):
 
     Inputs:
     - x: input data of shape (N, C, H, W)
-    - pool_param: a dict with the keys 'pool_height', 'pool_width' and 'stride';
-      (H - pool_height) and (W - pool_width) must be multiples of the stride
+    - pool_param: a dict with the keys 'pool_height', 'pool_width' and 'stride'
 
     Returns a tuple of:
     - out: output of shape (N, C, H', W'), where
-      H' = 1 + (H - pool_height) / stride and W' = 1 + (W - pool_width) / stride
+      H' = 1 + (H - pool_height) // stride and W' = 1 + (W - pool_width) // stride
+      (pixels past the last whole window are left out, as in max_pool_forward_naive)
     - cache: (x, x_cols, x_cols_argmax, pool_param): x_cols of shape
       (pool_height * pool_width, H' * W' * N * C), x_cols_argmax of shape (H' * W' * N * C,)
     """
     pool_height, pool_width, stride = _pool_sizes(pool_param)
     N, C, H, W = x.shape
-    out_height = _output_size(H, pool_height, 0, stride, "height")
-    out_width = _output_size(W, pool_width, 0, stride, "width")
+    covered_height, covered_width = _covered(H, pool_height, stride, "height"), _covered(W, pool_width, stride, "width")
+    out_height = 1 + (covered_height - pool_height) // stride
+    out_width = 1 + (covered_width - pool_width) // stride
 
-    x_split = x.reshape(N * C, 1, H, W)
+    # Rows and columns past the last whole window are left out, as max_pool_forward_naive does.
+    x_split = x[:, :, :covered_height, :covered_width].reshape(N * C, 1, covered_height, covered_width)
     x_cols = im2col_indices(x_split, pool_height, pool_width, padding=0, stride=stride)
     x_cols_argmax = np.argmax(x_cols, axis=0)  # the first maximum of each window
     x_cols_max = x_cols[x_cols_argmax, np.arange(x_cols.shape[1])]
@@ -444,5 +453,9 @@ def max_pool_backward_im2col(dout, cache):
     dout_reshaped = dout.transpose(2, 3, 0, 1).ravel()  # (H' * W' * N * C,), the columns' order
     dx_cols = np.zeros_like(x_cols)
     dx_cols[x_cols_argmax, np.arange(dx_cols.shape[1])] = dout_reshaped
-    dx = col2im_indices(dx_cols, (N * C, 1, H, W), pool_height, pool_width, padding=0, stride=stride)
-    return dx.reshape(x.shape)
+    covered_height, covered_width = _covered(H, pool_height, stride, "height"), _covered(W, pool_width, stride, "width")
+    dx_covered = col2im_indices(dx_cols, (N * C, 1, covered_height, covered_width), pool_height, pool_width,
+                                padding=0, stride=stride)
+    dx = np.zeros_like(x)
+    dx[:, :, :covered_height, :covered_width] = dx_covered.reshape(N, C, covered_height, covered_width)
+    return dx

@@ -1,10 +1,13 @@
 """Sandwich layers: common sequences of layers as one forward/backward pair.
 
-Each is built from the functions of layers.py, so it is correct as soon as
-they are. Add your own here (for example affine - relu - dropout) and call
-them from fc_net.py or cnn.py.
+The affine ones are built from the functions of layers.py, so they are
+correct as soon as yours are; the convolutional ones use the provided
+fast_layers.py (as CS231n's do), so a network trains at a useful speed
+whatever your naive convolution's speed. Add your own here (for example
+affine - relu - dropout) and call them from fc_net.py or cnn.py.
 """
 from layers import *
+from fast_layers import *
 
 
 def affine_relu_forward(x, w, b):
@@ -48,13 +51,13 @@ def conv_relu_forward(x, w, b, conv_param):
     - x: input of shape (N, C, H, W)
     - w: filters of shape (F, C, HH, WW)
     - b: biases of shape (F,)
-    - conv_param: {'stride': s, 'pad': p} for conv_forward_naive
+    - conv_param: {'stride': s, 'pad': p} for conv_forward_fast
 
     Returns a tuple of:
     - out: output of the ReLU, of shape (N, F, H', W')
     - cache: (conv_cache, relu_cache), for conv_relu_backward
     """
-    a, conv_cache = conv_forward_naive(x, w, b, conv_param)
+    a, conv_cache = conv_forward_fast(x, w, b, conv_param)
     out, relu_cache = relu_forward(a)
     return out, (conv_cache, relu_cache)
 
@@ -63,7 +66,7 @@ def conv_relu_backward(dout, cache):
     """Backward pass of conv_relu_forward: returns (dx, dw, db)."""
     conv_cache, relu_cache = cache
     da = relu_backward(dout, relu_cache)
-    return conv_backward_naive(da, conv_cache)
+    return conv_backward_fast(da, conv_cache)
 
 
 def conv_relu_pool_forward(x, w, b, conv_param, pool_param):
@@ -73,22 +76,22 @@ def conv_relu_pool_forward(x, w, b, conv_param, pool_param):
     - x: input of shape (N, C, H, W)
     - w: filters of shape (F, C, HH, WW)
     - b: biases of shape (F,)
-    - conv_param: {'stride': s, 'pad': p} for conv_forward_naive
-    - pool_param: {'pool_height', 'pool_width', 'stride'} for max_pool_forward_naive
+    - conv_param: {'stride': s, 'pad': p} for conv_forward_fast
+    - pool_param: {'pool_height', 'pool_width', 'stride'} for max_pool_forward_fast
 
     Returns a tuple of:
     - out: output of the pooling layer, of shape (N, F, H'', W'')
     - cache: (conv_cache, relu_cache, pool_cache), for conv_relu_pool_backward
     """
-    a, conv_cache = conv_forward_naive(x, w, b, conv_param)
+    a, conv_cache = conv_forward_fast(x, w, b, conv_param)
     s, relu_cache = relu_forward(a)
-    out, pool_cache = max_pool_forward_naive(s, pool_param)
+    out, pool_cache = max_pool_forward_fast(s, pool_param)
     return out, (conv_cache, relu_cache, pool_cache)
 
 
 def conv_relu_pool_backward(dout, cache):
     """Backward pass of conv_relu_pool_forward: returns (dx, dw, db)."""
     conv_cache, relu_cache, pool_cache = cache
-    ds = max_pool_backward_naive(dout, pool_cache)
+    ds = max_pool_backward_fast(dout, pool_cache)
     da = relu_backward(ds, relu_cache)
-    return conv_backward_naive(da, conv_cache)
+    return conv_backward_fast(da, conv_cache)

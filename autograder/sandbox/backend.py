@@ -132,6 +132,14 @@ class Zygote:
     def wait(self, pid: int) -> int | None:
         return self._ask({"op": "wait", "pid": pid}).get("code")
 
+    def kill_all(self) -> None:
+        """Stop every worker this zygote forked that is still running, and wait for them."""
+        self._ask({"op": "kill_all"})
+
+    def renumber(self, generation: int) -> None:
+        """Number the next requests from a range of their own (a warm grader's ``generation``-th fork
+        shares this zygote with earlier forks, whose unanswered requests may still be in the socket)."""
+        self._next_id = generation * 1_000_000_000
     def close(self) -> None:
         """Stop the zygote (its workers must have been stopped); it holds nothing worth waiting for."""
         self.control.close()

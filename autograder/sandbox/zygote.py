@@ -122,6 +122,7 @@ def main() -> None:
                                  "missing": missing}).encode())
     except OSError:  # the grader is gone already
         return
+    supervisors: set[int] = set()  # forked and not yet waited for
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 1 << 20, 1)
@@ -142,6 +143,7 @@ def main() -> None:
                 finally:
                     os._exit(code)
             os.close(fds[0])
+            supervisors.add(pid)
             control.send(json.dumps({"pid": pid, "id": request.get("id")}).encode())
         elif request["op"] == "preload":
             asked = list(request.get("modules") or [])
@@ -152,16 +154,30 @@ def main() -> None:
         elif request["op"] == "ping":
             control.send(json.dumps({"id": request.get("id")}).encode())
         elif request["op"] == "wait":
-            try:
-                _, status = os.waitpid(int(request["pid"]), 0)
-                code = os.waitstatus_to_exitcode(status)
-            except ChildProcessError:
-                code = None
-            control.send(json.dumps({"code": code, "id": request.get("id")}).encode())
+            supervisors.discard(int(request["pid"]))
+            control.send(json.dumps({"code": _reap(int(request["pid"])), "id": request.get("id")}).encode())
+        elif request["op"] == "kill_all":
+            for pid in sorted(supervisors):
+                try:
+                    os.kill(pid, signal.SIGTERM)  # the supervisor kills its worker's whole namespace
+                except ProcessLookupError:
+                    pass
+                _reap(pid)
+            supervisors.clear()
+            control.send(json.dumps({"id": request.get("id")}).encode())
         else:
             for fd in fds:
                 os.close(fd)
             control.send(json.dumps({"error": "unknown request", "id": request.get("id")}).encode())
+
+
+def _reap(pid: int) -> int | None:
+    """Wait for a supervisor; its exit code (None if it was reaped already)."""
+    try:
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status)
+    except ChildProcessError:
+        return None
 
 
 def supervise(fd: int, spec: dict, isolate: bool, switch_user: bool = False) -> int:

@@ -1,7 +1,8 @@
 """The sandboxed back end, graded for real: the whole assignment, then the attack corpus.
 
 The reference earns every point sandboxed and the template none, for the
-same reasons as in-process. Each attack of tests/audit/attacks.py is graded
+same reasons as in-process (the session's runs through the Gradescope zip,
+conftest.Grades). Each attack of tests/audit/attacks.py is graded
 sandboxed on its attacked question and one honest question: the attacked
 one scores 0, the honest one full marks, results.json is valid and carries
 the run's nonce, and no attack left a file outside its own folder. The
@@ -34,6 +35,7 @@ DECOY = Path(attacks.DECOY)
 CONFIG = load_config(ROOT / "autograder.yml")
 ATTACK_SECONDS = 2  # the per-call deadline while grading attacks: each timeout attack costs it per check
 ATTACK_PROCESSES = 16  # the process cap while grading attacks (the fork bomb's size)
+pytestmark = pytest.mark.e2e
 
 
 def _grade_all(jobs: list) -> list:
@@ -41,41 +43,30 @@ def _grade_all(jobs: list) -> list:
         return list(pool.map(lambda job: job(), jobs))
 
 
-@pytest.fixture(scope="module")
-def whole_assignment(tmp_path_factory):
-    base = tmp_path_factory.mktemp("sandboxed")
-    jobs = [
-        lambda: grade(CONFIG.reference_dir, CONFIG, base / "reference.json", backend="sandbox"),
-        lambda: grade(CONFIG.template_dir, CONFIG, base / "template-sandbox.json", backend="sandbox"),
-    ]
-    return dict(zip(("reference", "template"), _grade_all(jobs)))
-
-
-def _not_graded_here(result) -> bool:
-    """A question skipped on this machine (a GPU, a dataset): the same with either back end."""
-    return result.output.startswith("Not graded here") or "skipped: not graded here" in result.output
-
-
-def test_reference_earns_every_point_sandboxed(whole_assignment):
-    report = whole_assignment["reference"]
-    lost = {r.question.label: r.output for r in report.results if not r.passed and not _not_graded_here(r)}
+def test_reference_earns_every_point_sandboxed(grades):
+    _, data = grades.gradescope(CONFIG)["reference"]
+    lost = {t["name"]: t["output"] for t in data["tests"]
+            if t["score"] < t["max_score"] and not t["output"].startswith("Not graded here")}
     assert not lost, f"the reference loses points in the sandbox: {lost}"
+    assert data["score"] == grades.reference(CONFIG).data["score"]
 
 
-def test_template_earns_nothing_sandboxed_and_says_why(whole_assignment):
+def test_template_earns_nothing_sandboxed_and_says_why(grades):
     # As in-process (test_assignment.py); the sentences themselves are compared word for word
     # with the in-process back end's in autograder/tests/test_sandbox.py.
     predictions = getattr(CONFIG, "predictions", None)  # a question whose work is a file, not a function
     reasons = {predictions.question: f"there is no {predictions.file} in the submission"} if predictions else {}
-    for result in whole_assignment["template"].results:
-        assert result.score == 0, f"{result.question.label}: the template earns {result.score} sandboxed"
-        reason = reasons.get(result.question.name, "not implemented yet")
-        assert reason in result.output or _not_graded_here(result), f"{result.question.label}: {result.output}"
+    numbers = {q.number: q.name for q in CONFIG.questions.values()}
+    _, data = grades.gradescope(CONFIG)["template"]
+    for test in data["tests"]:
+        assert test["score"] == 0, f"{test['name']}: the template earns {test['score']} sandboxed"
+        reason = reasons.get(numbers[test["number"]], "not implemented yet")
+        assert reason in test["output"] or test["output"].startswith("Not graded here"), f"{test['name']}: {test}"
 
 
-def test_results_carry_the_runs_nonce(whole_assignment, tmp_path):
-    report = whole_assignment["reference"]
-    assert len(report.nonce) == 32 and report.data["extra_data"]["autograder_nonce"] == report.nonce
+def test_results_carry_the_runs_nonce(grades, tmp_path):
+    _, data = grades.gradescope(CONFIG)["reference"]
+    assert len(data["extra_data"]["autograder_nonce"]) == 32
     results = tmp_path / "results"
     results.mkdir()
     (results / "forged.json").write_text("{}")
@@ -83,7 +74,7 @@ def test_results_carry_the_runs_nonce(whole_assignment, tmp_path):
     again = grade(CONFIG.template_dir, CONFIG, results / "results.json", backend="sandbox", questions=["sgd"],
                   test_files=[CONFIG.tests_dir / "test_optim.py"], clean_results_folder=True)
     on_disk = json.loads((results / "results.json").read_text())
-    assert on_disk["extra_data"]["autograder_nonce"] == again.nonce != report.nonce
+    assert on_disk["extra_data"]["autograder_nonce"] == again.nonce != data["extra_data"]["autograder_nonce"]
     assert sorted(p.name for p in results.iterdir()) == ["results.json"]
 
 
@@ -101,12 +92,15 @@ def _attack_config(folder: Path) -> Path:
     return path
 
 
-def _markers() -> list[str]:
+def _markers(own_temporary: Path) -> list[str]:
+    """Marker files in the places an attack aims at: this session's own temporary folders (every results
+    folder of this run), the repository, /autograder and the home folders. Shared folders such as /tmp
+    are never walked: another run on the machine may remove its folders meanwhile."""
     found = []
-    for top in (Path("/tmp"), ROOT, Path("/autograder"), Path.home()):
+    for top in (own_temporary, ROOT, Path("/autograder")):
         if top.is_dir():
-            found += [str(p) for p in top.rglob(MARKER)] if top != Path.home() else \
-                [str(p) for p in top.glob(f"*/{MARKER}")]
+            found += [str(p) for p in top.rglob(MARKER)]
+    found += [str(p) for p in Path.home().glob(f"*/{MARKER}")] + [str(p) for p in Path.home().glob(MARKER)]
     return found
 
 
@@ -117,7 +111,8 @@ def attack_reports(tmp_path_factory):
     base = tmp_path_factory.mktemp("attacks")
     config = load_config(_attack_config(base))
     test_files = [CONFIG.tests_dir / "test_layers.py", CONFIG.tests_dir / "test_optim.py"]
-    before = _markers()
+    own_temporary = tmp_path_factory.getbasetemp()
+    before = _markers(own_temporary)
     if landlock.abi_version():  # without Landlock nothing can hide a copy the grader does not know of
         _plant_decoy()
 
@@ -132,7 +127,7 @@ def attack_reports(tmp_path_factory):
         reports = dict(zip((v.name for v in ATTACKS), _grade_all([lambda v=v: job(v) for v in ATTACKS])))
     finally:
         shutil.rmtree(DECOY, ignore_errors=True)
-    return base, reports, sorted(set(_markers()) - set(before))
+    return base, reports, sorted(set(_markers(own_temporary)) - set(before))
 
 
 def _plant_decoy() -> None:

@@ -288,9 +288,22 @@ def test_max_pool_validates_its_parameters(ref):
         ref.fast.max_pool_forward_reshape(x, pool_param_of(2, 2, 1))
     with pytest.raises(ValueError, match="do not tile"):
         ref.fast.max_pool_forward_reshape(x, pool_param_of(2, 2, 2))
-    # 2x2 windows, stride 2, on 5 x 5: not a tiling, so im2col, which needs (5 - 2) to be a multiple of 2.
-    with pytest.raises(ValueError, match="height does not work"):
-        ref.fast.max_pool_forward_fast(x, pool_param_of(2, 2, 2))
+    with pytest.raises(ValueError, match="exceeds the input's"):
+        ref.fast.max_pool_forward_fast(x, pool_param_of(6, 2, 2))
+
+
+def test_max_pool_leaves_out_what_no_window_covers_as_the_naive_layer_does(ref):
+    """2x2 windows, stride 2, on 7 x 5: not a tiling, so im2col, which floors like max_pool_forward_naive
+    (CS231n's asserts instead; ThreeLayerConvNet's tests pool odd-sized images)."""
+    x = distinct_values(np.random.default_rng(19), (2, 3, 7, 5))
+    dout = np.random.default_rng(20).standard_normal((2, 3, 3, 2))
+    param = pool_param_of(2, 2, 2)
+    out, cache = ref.fast.max_pool_forward_fast(x, param)
+    naive_out, naive_cache = ref.naive.max_pool_forward_naive(x, param)
+    assert cache[0] == "im2col" and out.shape == (2, 3, 3, 2)
+    np.testing.assert_allclose(out, naive_out, rtol=1e-12)
+    np.testing.assert_allclose(ref.fast.max_pool_backward_fast(dout, cache),
+                               ref.naive.max_pool_backward_naive(dout, naive_cache), rtol=1e-12)
 
 
 @pytest.mark.parametrize("method", ("reshape", "im2col", "fast"))
