@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from autograder import definitions
 from autograder.config import Config
 from autograder.engine import WarmGrader, preload_modules
 from autograder.grading import GradeReport, grade_run
@@ -53,14 +54,11 @@ class Variant:
 
 
 def _function_span(source: str, qualified: str) -> tuple[int, int, int]:
-    """(first line, last line, indentation) of a function, decorators included."""
-    *owners, name = qualified.split(".")
-    body = ast.parse(source).body
-    for owner in owners:
-        body = next(n.body for n in body if isinstance(n, ast.ClassDef) and n.name == owner)
-    node = next(n for n in body if isinstance(n, ast.FunctionDef) and n.name == name)
-    first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-    return first, node.end_lineno, node.col_offset
+    """(first line, last line, indentation) of a function, decorators included (the last definition wins)."""
+    node = definitions.find_definition(source, qualified)
+    if node is None:
+        raise ValueError(f"no function {qualified} in the file")
+    return definitions.first_line(node), node.end_lineno, node.col_offset
 
 
 def apply_variant(variant: Variant, reference_dir: Path, dest: Path) -> Path:
@@ -295,7 +293,7 @@ def changed_function(variant: Variant, config: Config) -> str | None:
     source = path.read_text(encoding="utf-8")
     if variant.old not in source:
         return None
-    return _enclosing_function(source, source.count("\n", 0, source.find(variant.old)) + 1)
+    return definitions.enclosing_function(source, source.count("\n", 0, source.find(variant.old)) + 1)
 
 
 def function_names(variant: Variant, config: Config) -> list[str]:
@@ -306,23 +304,6 @@ def function_names(variant: Variant, config: Config) -> list[str]:
     parts = qualified.split(".")
     names = [qualified, parts[0]] if len(parts) > 1 else [qualified]
     return names + ([parts[-1]] if parts[-1] != "__init__" and len(parts) > 1 else [])
-
-
-def _enclosing_function(source: str, line: int) -> str | None:
-    """The qualified name ("Class.method") of the innermost def holding ``line``."""
-    best = None
-
-    def visit(nodes: list[ast.stmt], prefix: str) -> None:
-        nonlocal best
-        for node in nodes:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.lineno <= line <= node.end_lineno:
-                name = f"{prefix}{node.name}"
-                if isinstance(node, ast.FunctionDef):
-                    best = name
-                visit(node.body, f"{name}.")
-
-    visit(ast.parse(source).body, "")
-    return best
 
 
 def message_problems(output: str, names: Sequence[str]) -> list[str]:

@@ -137,7 +137,11 @@ class Config:
     visibility: str = "visible"  # of the whole result on Gradescope
     stdout_visibility: str = "hidden"
     show_student_output: bool = False  # append what the student's code printed to each question's output
-    options: dict[str, Any] = field(default_factory=dict)  # assignment-specific switches
+    options: dict[str, Any] = field(default_factory=dict)  # assignment-specific switches, read by its tests
+    # Functions that may write into some of their arguments: ("optim.*", ("w", "config")), a pattern
+    # (fnmatch) on "module.function" or "module.Class.method", then argument names. Any other change
+    # of an argument is noted as an in-place mutation.
+    writes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     data: DataSettings = field(default_factory=DataSettings)
     accuracy: AccuracySettings = field(default_factory=AccuracySettings)
@@ -248,6 +252,7 @@ def _parse(raw: dict, root: Path, source: Path) -> Config:
         stdout_visibility=str(results.get("stdout_visibility", "hidden")),
         show_student_output=show_student_output,
         options=MappingProxyType(dict(raw.get("options") or {})),
+        writes=_writes(raw.get("writes"), source),
         sandbox=_sandbox(raw.get("sandbox"), source),
         **_data_sections(raw, root, source, questions),
     )
@@ -266,6 +271,22 @@ def _functions(raw: Any, where: str) -> tuple[str, ...]:
             raise ConfigError(f"{where}: {item!r} in functions is not module.function or module.Class.method")
         names.append(str(item))
     return tuple(names)
+
+
+def _writes(raw: Any, source: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``writes:``, e.g. ``{optim.*: [w, config], nn.forward: [params]}``."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: writes must map functions to argument names, such as {{nn.forward: [params]}}")
+    found = []
+    for pattern, names in raw.items():
+        if not isinstance(names, list) or not all(isinstance(n, str) and n.isidentifier() for n in names):
+            raise ConfigError(f"{source}: writes.{pattern} must be a list of argument names such as [params]")
+        if "." not in str(pattern):
+            raise ConfigError(f"{source}: writes.{pattern}: name functions as module.function (patterns allowed)")
+        found.append((str(pattern), tuple(names)))
+    return tuple(found)
 
 
 def _sandbox(raw: Any, source: Path) -> SandboxSettings:

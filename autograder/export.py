@@ -12,6 +12,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import definitions
 from autograder.config import Config, Question
 from autograder.scoring import number_key
 from autograder.workspace import locate_submission_root
@@ -27,16 +28,7 @@ class Extract:
 
 
 def _definition_source(lines: list[str], node: ast.AST) -> str:
-    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    return textwrap.dedent("".join(lines[first - 1: node.end_lineno])).rstrip() + "\n"
-
-
-def _find(body: list[ast.stmt], name: str) -> ast.AST | None:
-    found = None
-    for node in body:  # the last definition wins, as it would when the module runs
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
-            found = node
-    return found
+    return textwrap.dedent("".join(lines[definitions.first_line(node) - 1: node.end_lineno])).rstrip() + "\n"
 
 
 def extract(root: Path, qualified: str) -> Extract:
@@ -50,14 +42,11 @@ def extract(root: Path, qualified: str) -> Extract:
         tree = ast.parse(text, filename=file.name)
     except SyntaxError as exc:
         return Extract(qualified, None, f"{file.name} has a syntax error (line {exc.lineno}): {exc.msg}")
-    body: list[ast.stmt] = tree.body
-    node = None
-    for depth, name in enumerate(path):
-        node = _find(body, name)
-        if node is None:
+    for depth in range(len(path)):
+        if definitions.find_definition(tree, ".".join(path[: depth + 1])) is None:
             where = file.name if depth == 0 else f"class {path[depth - 1]}"
-            return Extract(qualified, None, f"{where} does not define {name}")
-        body = getattr(node, "body", [])
+            return Extract(qualified, None, f"{where} does not define {path[depth]}")
+    node = definitions.find_definition(tree, ".".join(path))
     return Extract(qualified, _definition_source(text.splitlines(keepends=True), node))
 
 

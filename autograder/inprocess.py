@@ -15,10 +15,11 @@ import traceback
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from autograder import breaker
 from autograder.errors import InvalidReturn, StudentRaised, SubmissionImportError
 from autograder.plain import copy_in, find_changes, to_plain
 from autograder.probes import find_probe
-from autograder.student import CallRecord, Handle, Student, Target
+from autograder.student import CallRecord, CallRules, Handle, Student, Target
 from autograder.workspace import Workspace
 
 _MAX_TRACEBACK_FRAMES = 6
@@ -72,13 +73,24 @@ def _exception_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
+def qualified_name_of(function: Any) -> str:
+    """"module.function" or "module.Class.method" of a function, method or class of the submission."""
+    inner = getattr(function, "__func__", function)
+    module = getattr(inner, "__module__", None) or "?"
+    name = getattr(inner, "__qualname__", None) or getattr(type(inner), "__qualname__", "?")
+    return f"{module}.{name}".replace(".<locals>", "")
+
+
 class InProcessStudent(Student):
     """Runs the submission's code inside this Python process."""
 
-    def __init__(self, workspace: Workspace, call_seconds: float | None = None):
+    def __init__(self, workspace: Workspace, rules: CallRules = CallRules(), tripped: Mapping[str, str] | None = None):
+        """``rules``: the per-call deadline, the output cap and the declared writes; ``tripped``: functions
+        ("layers.relu_forward") that failed in an earlier worker of this submission, with their sentence."""
         super().__init__()
         self.workspace = workspace
-        self.call_seconds = call_seconds  # one call's deadline (None: none; the sandbox's supervisor has its own)
+        self.rules = rules
+        self.tripped: dict[str, str] = dict(tripped or {})
         self._root = workspace.path.resolve()
         self._objects: dict[int, Any] = {}
         self._modules: dict[str, Any] = {}
@@ -108,6 +120,7 @@ class InProcessStudent(Student):
         else:
             try:
                 self._modules[name] = importlib.import_module(name)
+                self._trip_known(name)
                 return self._modules[name]
             except BaseException as exc:  # noqa: BLE001 - any import failure is the student's
                 if isinstance(exc, KeyboardInterrupt):
@@ -132,6 +145,19 @@ class InProcessStudent(Student):
         else:
             summary = f"{own_file} could not be imported: {reason}."
         return SubmissionImportError(name, summary, details)
+
+    def _trip_known(self, module_name: str) -> None:
+        """Trip again, in a freshly imported module, what failed in an earlier worker (autograder.breaker)."""
+        for qualified, sentence in self.tripped.items():
+            owner, _, function = qualified.partition(".")
+            if owner == module_name:
+                breaker.trip(self._modules[module_name], function, sentence)
+
+    def _trip(self, qualified: str, sentence: str) -> None:
+        self.tripped[qualified] = sentence
+        owner, _, function = qualified.partition(".")
+        if owner in self._modules:
+            breaker.trip(self._modules[owner], function, sentence)
 
     # -- handles --------------------------------------------------------------
     def _handle(self, obj: Any, label: str | None = None) -> Handle:
@@ -164,27 +190,77 @@ class InProcessStudent(Student):
         function, label = self._target(target)
         return self._invoke(function, label, args, kwargs, select=None)
 
+    def call_and_read(self, target: Target, read: Sequence[str], *args: Any, **kwargs: Any) -> tuple[Any, dict]:
+        function, label = self._target(target)
+        return self._invoke(function, label, args, kwargs, select=None, read=tuple(read))
+
     def call_many(self, target: Target, calls: Sequence[Mapping[str, Any]], select: int | None = None) -> list[Any]:
         function, label = self._target(target)
         return [self._invoke(function, label, (), dict(kwargs), select) for kwargs in calls]
 
-    def _invoke(self, function: Any, label: str, args: tuple, kwargs: dict, select: int | None) -> Any:
+    def function(self, name: str) -> Handle:
+        found, label = self._target(name)
+        if not callable(found):
+            raise SubmissionImportError(name.rpartition(".")[0], f"{name} is not a function.")
+        return self._handle(found, label)
+
+    def _invoke(self, function: Any, label: str, args: tuple, kwargs: dict, select: int | None,
+                read: tuple[str, ...] | None = None) -> Any:
         given_args = copy_in(args, self._resolve)
         given_kwargs = copy_in(kwargs, self._resolve)
         record = CallRecord(label)
         self.calls.append(record)
+        printed: list = []
         try:
-            result = function(*given_args, **given_kwargs)
+            with breaker.deadline(self.rules.call_seconds), breaker.output_cap(self.rules.output_chars, printed):
+                result = function(*given_args, **given_kwargs)
         except BaseException as exc:  # noqa: BLE001 - report whatever the student's code raised
+            if isinstance(exc, (breaker.CallTimedOut, breaker.OutputFlood)):
+                raise self._tripped_by(exc, function, label, printed) from None
+            if isinstance(exc, breaker.FunctionTripped):
+                raise breaker.FunctionTripped(exc.summary) from None
             if _belongs_to_the_harness(exc):
                 raise
             raise self._raised(label, exc) from None
-        record.mutated = self._mutations(function, args, given_args, kwargs, given_kwargs)
+        writable = self.rules.writable(qualified_name_of(function))
+        record.mutated = [m for m in self._mutations(function, args, given_args, kwargs, given_kwargs)
+                          if m.split("[", 1)[0] not in writable]
+        written = self._read_back(function, label, read, given_args, given_kwargs) if read else None
         if select is not None:
             if not isinstance(result, (tuple, list)) or len(result) <= select:
                 raise InvalidReturn(f"{label} should return a tuple with at least {select + 1} items, got {type(result).__name__}.")
             result = result[select]
-        return to_plain(result, self._handle, f"the value returned by {label}")
+        result = to_plain(result, self._handle, f"the value returned by {label}")
+        return (result, written) if read is not None else result
+
+    def _read_back(self, function: Any, label: str, read: tuple[str, ...], given_args: tuple,
+                   given_kwargs: dict) -> dict[str, Any]:
+        """The arguments named in ``read`` as the call left them, as plain data (or handles)."""
+        names = self._parameter_names(function)
+        given = {**dict(zip(names, given_args)), **given_kwargs}
+        missing = [name for name in read if name not in given]
+        if missing:
+            raise ValueError(f"{label} was not given the argument(s) {', '.join(missing)} to read back")
+        return {name: to_plain(given[name], self._handle, f"{name} after {label}") for name in read}
+
+    def _tripped_by(self, exc: BaseException, function: Any, label: str, printed: list) -> breaker.FunctionTripped:
+        """Trip the innermost function of the submission that was running, and say what happened."""
+        culprit = breaker.innermost_function(exc.__traceback__, self._root) or qualified_name_of(function)
+        name = culprit.split(".", 1)[-1]
+        check = f" (check {self.check_name})" if self.check_name else ""
+        if isinstance(exc, breaker.CallTimedOut):
+            what = f"{name} did not finish within {self.rules.stated_seconds or self.rules.call_seconds:g} s{check}"
+            hint = ": an infinite loop, or code far slower than needed?"
+            writer = printed[0] if printed else None
+            if writer is not None and (writer.written > 10_000 or writer.writes > 1_000):
+                hint = (f": it printed {writer.written:,} characters in {writer.writes:,} writes meanwhile, and "
+                        "printing is slow; remove the prints, or print less.")
+        else:
+            what = f"{name} printed more than {self.rules.output_chars:,} characters in one call{check}"
+            hint = "; remove the prints, or print less."
+        sentence = f"{what}; its other checks were not run{hint}"
+        self._trip(culprit, sentence)
+        return breaker.FunctionTripped(sentence)
 
     def _raised(self, label: str, exc: BaseException) -> StudentRaised:
         where, details = format_student_traceback(exc, self._root)

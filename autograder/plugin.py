@@ -101,6 +101,7 @@ class GradingSession:
         self._student = None
         self.workspace_dir: str | None = None
         self._journal_file = None
+        self._check_name = ""
         self._zygote = None
         if run.backend == "sandbox":  # it imports the libraries while pytest collects the tests
             from autograder.sandbox.backend import Zygote
@@ -137,8 +138,16 @@ class GradingSession:
                 from autograder.probes import register_assignment_probes
 
                 register_assignment_probes(self.assignment_config.probes_dir)
-                self._student = InProcessStudent(workspace, call_seconds=self.grading_run.call_seconds)
+                self._student = InProcessStudent(workspace, self.call_rules())
+            self._student.check_name = self._check_name
         return self._student
+
+    def call_rules(self) -> Any:
+        """The per-call deadline, the output cap and the declared writes, from the run and the config."""
+        from autograder.student import CallRules
+
+        return CallRules(self.grading_run.call_seconds, self.assignment_config.sandbox.output_chars,
+                         self.assignment_config.writes)
 
     def _sandboxed(self, workspace: Any) -> Any:
         """The sandboxed back end; the worker never sees any folder of this run."""
@@ -149,7 +158,7 @@ class GradingSession:
         limits = Limits(call_seconds=self.grading_run.call_seconds, memory_mb=settings.memory_mb,
                         processes=settings.processes, output_chars=settings.output_chars)
         return SandboxStudent(workspace, limits, hide=[*self.grading_run.hidden_paths, self.workspace_dir],
-                              zygote=self._zygote)
+                              zygote=self._zygote, writes=self.assignment_config.writes)
 
     @pytest.fixture(scope="session")
     def student(self) -> Any:
@@ -206,8 +215,10 @@ class GradingSession:
         for name in _SCORE_ATTRIBUTES:  # @partial_credit keeps its score on the function: reset per item
             if function is not None and name in getattr(function, "__dict__", {}):
                 delattr(function, name)
+        self._check_name = item.name
         if self._student is not None:
             self._student.reset_log()
+            self._student.check_name = item.name
         if item.nodeid in self.outcomes:
             self.journal({"event": "start", "nodeid": item.nodeid})
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from autograder.definitions import qualified_name
+
 SUBMISSION_FILES_READ = "<files>"  # a test that reads the submission's data files itself (predictions.csv)
 SOURCE_READ = "<source>"  # recorded as "module.<source>" when a test reads a module's text (rubric checks)
 
@@ -61,6 +63,6 @@ class CallRecorder:
                 folder.append(os.path.realpath(workspace) + os.sep)
             code = frame.f_code
             if code.co_filename.startswith(folder[0]):
-                called.add(f"{Path(code.co_filename).stem}.{code.co_qualname.replace('.<locals>', '')}")
+                called.add(f"{Path(code.co_filename).stem}.{qualified_name(code)}")
 
         return profile

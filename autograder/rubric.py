@@ -14,6 +14,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from autograder import definitions
+
 
 @dataclass(frozen=True)
 class Loop:
@@ -23,17 +25,6 @@ class Loop:
 
     def describe(self) -> str:
         return f"line {self.line}: `{self.text}` ({self.why})"
-
-
-def _find_function(tree: ast.Module, qualified: str) -> ast.FunctionDef | None:
-    *owners, name = qualified.split(".")
-    body = tree.body
-    for owner in owners:
-        cls = next((n for n in body if isinstance(n, ast.ClassDef) and n.name == owner), None)
-        if cls is None:
-            return None
-        body = cls.body
-    return next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None)
 
 
 _METADATA = ("shape", "size", "ndim", "dtype")  # attributes that describe an array, not hold its data
@@ -120,9 +111,8 @@ def find_batch_loops(source: str, function: str) -> list[Loop] | None:
 
     Returns None when the function is not defined in ``source``.
     """
-    tree = ast.parse(source)
-    node = _find_function(tree, function)
-    if node is None:
+    node = definitions.find_definition(source, function)
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     parameters = [a.arg for a in node.args.args if a.arg != "self"]
     sizes = _BatchSizes(parameters)

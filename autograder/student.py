@@ -17,6 +17,7 @@ primitives without any test changing.
 from __future__ import annotations
 
 import abc
+import fnmatch
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence, Union
 
@@ -67,12 +68,36 @@ class Handle:
 Target = Union[str, Handle]  # "module.function" or a callable handle
 
 
+@dataclass(frozen=True)
+class CallRules:
+    """How calls into the submission are bounded and judged, the same on either side of the sandbox."""
+
+    call_seconds: float | None = None  # one call's deadline (None: none)
+    stated_seconds: float | None = None  # the deadline as messages state it, if the enforced one is earlier
+    output_chars: int | None = None  # what one call may print (None: no cap)
+    writes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (function pattern, arguments it may write into)
+
+    def writable(self, function: str) -> set[str]:
+        """The arguments ``function`` ("optim.sgd", "fc_net.TwoLayerNet.loss") may write into."""
+        return {name for pattern, names in self.writes if fnmatch.fnmatchcase(function, pattern) for name in names}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"call_seconds": self.call_seconds, "stated_seconds": self.stated_seconds,
+                "output_chars": self.output_chars,
+                "writes": [[pattern, list(names)] for pattern, names in self.writes]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "CallRules":
+        return cls(data.get("call_seconds"), data.get("stated_seconds"), data.get("output_chars"),
+                   tuple((str(p), tuple(str(n) for n in names)) for p, names in data.get("writes") or ()))
+
+
 @dataclass
 class CallRecord:
     """What the back end noticed about one call into student code."""
 
     target: str  # e.g. "layers.relu_forward"
-    mutated: list[str] = field(default_factory=list)  # arguments changed in place, e.g. ["x"]
+    mutated: list[str] = field(default_factory=list)  # arguments changed in place and not declared writable
 
     def mutation_note(self) -> str | None:
         if not self.mutated:
@@ -89,6 +114,7 @@ class Student(abc.ABC):
 
     def __init__(self) -> None:
         self.calls: list[CallRecord] = []  # calls since the last reset_log()
+        self.check_name = ""  # the check now running (set by the plugin), named when a function is tripped
 
     # -- the primitives -------------------------------------------------
     @abc.abstractmethod
@@ -98,6 +124,19 @@ class Student(abc.ABC):
         Arguments are copied before the call; the result is plain data or a
         Handle. Raises StudentCodeError subclasses for the student's errors.
         """
+
+    @abc.abstractmethod
+    def call_and_read(self, target: Target, read: Sequence[str], *args: Any, **kwargs: Any) -> tuple[Any, dict]:
+        """Call like ``call``, and also return the arguments named in ``read`` as the call left them:
+        ``(result, {name: value})``. For functions whose results are written into an argument
+        (``forward(X, params, name)`` storing ``params['cache_' + name]``); which functions may write
+        into which arguments is the assignment's ``writes:`` (any other change is a noted mutation).
+        """
+
+    @abc.abstractmethod
+    def function(self, name: str) -> Handle:
+        """A handle to the submission's module-level function ``name`` ("nn.sigmoid"), to pass as an
+        argument (``activation=student.function("nn.sigmoid")``); it runs on the submission's side only."""
 
     @abc.abstractmethod
     def call_many(self, target: Target, calls: Sequence[Mapping[str, Any]], select: int | None = None) -> list[Any]:

@@ -22,6 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import definitions
 from autograder.config import Config
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::\s*(?P<task>.*?))?\s*$")
@@ -42,29 +43,9 @@ class Block:
     function: str  # qualified name of the enclosing function, e.g. "TwoLayerNet.loss"
 
 
-def _functions(tree: ast.AST) -> list[tuple[int, int, str]]:
-    """(first line, last line, qualified name) of every function, outermost first."""
-    found: list[tuple[int, int, str]] = []
-
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                name = f"{prefix}{child.name}"
-                found.append((child.lineno, child.end_lineno or child.lineno, name))
-                visit(child, f"{name}.")
-            elif isinstance(child, ast.ClassDef):
-                visit(child, f"{prefix}{child.name}.")
-            else:
-                visit(child, prefix)
-
-    visit(tree, "")
-    return found
-
-
 def find_blocks(source: str, filename: str) -> list[Block]:
     lines = source.splitlines()
     tree = ast.parse(source, filename)
-    functions = _functions(tree)
     statement_lines = sorted({node.lineno for node in ast.walk(tree) if isinstance(node, ast.stmt)})
     blocks: list[Block] = []
     start: tuple[int, re.Match] | None = None
@@ -82,10 +63,9 @@ def find_blocks(source: str, filename: str) -> list[Block]:
             # `return` lies outside it: place the block by its first statement instead.
             inside = [line for line in statement_lines if first < line < number]
             anchor = inside[0] if inside else first
-            enclosing = [f for f in functions if f[0] < anchor <= f[1]]
-            if not enclosing:
+            function = definitions.enclosing_function(tree, anchor)
+            if function is None:
                 raise TemplateError(f"{filename}:{first}: a solution block must sit inside a function")
-            function = enclosing[-1][2]
             task = match.group("task") or "implement this part (see the docstring)"
             blocks.append(Block(first, number, match.group("indent"), task.rstrip("."), function))
             start = None

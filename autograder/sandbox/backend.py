@@ -13,6 +13,7 @@ with a sentence saying why.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
 import os
 import shutil
@@ -28,10 +29,13 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from autograder import breaker
+from autograder.breaker import FunctionTripped
 from autograder.errors import InvalidReturn, StudentCodeError, StudentRaised, SubmissionImportError
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.privileges import WORKER_FOLDER
 from autograder.sandbox.transport import Channel, ChannelClosed, ChannelTimeout, TransportError, decode, encode
-from autograder.student import CallRecord, Handle, Student, Target
+from autograder.student import CallRecord, CallRules, Handle, Student, Target
 from autograder.workspace import Workspace
 
 _STARTUP_SECONDS = 120.0  # importing torch in the zygote on a slow, busy machine
@@ -126,8 +130,8 @@ class Zygote:
     def _ask(self, request: dict, fds: Sequence[int] = ()) -> dict:
         return self._reply(self._send(request, fds))
 
-    def fork(self, spec: dict, fd: int) -> int:
-        return int(self._ask({"op": "fork", "spec": spec}, [fd])["pid"])
+    def fork(self, spec: dict, fds: Sequence[int]) -> int:
+        return int(self._ask({"op": "fork", "spec": spec}, list(fds))["pid"])
 
     def wait(self, pid: int) -> int | None:
         return self._ask({"op": "wait", "pid": pid}).get("code")
@@ -153,13 +157,31 @@ class _Worker:
 
     def __init__(self, zygote: Zygote, spec: dict, generation: int):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        dump_read, dump_write = os.pipe()  # faulthandler's account of the worker's stack (autograder.breaker)
         self.zygote = zygote
         self.generation = generation
-        self.pid = zygote.fork(spec, theirs.fileno())
+        self.pid = zygote.fork(spec, [theirs.fileno(), dump_write])
         theirs.close()
+        os.close(dump_write)
+        os.set_blocking(dump_read, False)
+        self.dump = dump_read
+        self.folder = spec.get("scratch") or WORKER_FOLDER  # where the worker sees the submission's files
         self.channel = Channel(ours)
         self.exit_code: int | None = None
         self.alive = True
+
+    def read_dump(self) -> str:
+        """What faulthandler wrote (the worker is dead or stopped: nothing more will come)."""
+        parts = []
+        while sum(map(len, parts)) < 1 << 20:
+            try:
+                part = os.read(self.dump, 65536)
+            except BlockingIOError:
+                break
+            if not part:
+                break
+            parts.append(part)
+        return b"".join(parts).decode("utf-8", errors="replace")
 
     def stop(self) -> int | None:
         """Kill the worker (and all it started); its exit code (negative: the signal)."""
@@ -174,15 +196,23 @@ class _Worker:
             self.exit_code = -(code - 128) if code is not None and code > 128 else code
         return self.exit_code
 
+    def close(self) -> None:
+        self.stop()
+        with contextlib.suppress(OSError):
+            os.close(self.dump)
+
 
 class SandboxStudent(Student):
     """Runs the submission in a forked, limited, unprivileged worker process."""
 
     def __init__(self, workspace: Workspace, limits: Limits | None = None, hide: Sequence[str | Path] = (),
-                 zygote: Zygote | None = None):
+                 zygote: Zygote | None = None, writes: tuple = ()):
+        """``writes``: the assignment's declared writes into arguments (config ``writes:``)."""
         super().__init__()
         self.workspace = workspace
         self.limits = limits or Limits()
+        self.writes = writes
+        self.tripped: dict[str, str] = {}  # functions that timed out, crashed or flooded: their sentence
         self._hide = sorted({str(Path(p)) for p in hide} | {tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm",
                                                             "/autograder", str(Path.cwd())})
         self._hide.append(os.path.expanduser("~"))  # the grader's home: credentials, the interpreter
@@ -204,9 +234,15 @@ class SandboxStudent(Student):
         return self._zygote.ready().get("limitation")
 
     def _spec(self) -> dict:
+        seconds = self.limits.call_seconds
+        # The worker stops a call itself a little before the trusted side would kill it (so the worker,
+        # its handles and the sentence survive), and faulthandler says where it was just before the kill.
+        rules = CallRules(call_seconds=seconds * 0.9, stated_seconds=seconds, output_chars=self.limits.output_chars,
+                          writes=self.writes)
         spec = {"workspace": str(self.workspace.path), "modules": dict(self.workspace.modules),
                 "missing": dict(self.workspace.missing), "hide": self._hide, "limits": self.limits.to_dict(),
-                "landlock": bool(self._zygote.ready().get("landlock"))}
+                "landlock": bool(self._zygote.ready().get("landlock")), "rules": rules.to_dict(),
+                "tripped": dict(self.tripped), "dump_after": seconds * 0.95}
         if self.limitation is not None:  # no private /tmp: a fresh scratch folder per worker
             if self._scratch:
                 shutil.rmtree(self._scratch, ignore_errors=True)
@@ -221,6 +257,8 @@ class SandboxStudent(Student):
             if not self._announced and self.limitation:
                 self._announced = True
                 warnings.warn(f"autograder sandbox: {self.limitation}.", RuntimeWarning, stacklevel=2)
+            if self._worker is not None:
+                self._worker.close()
             self._generation += 1
             worker = _Worker(self._zygote, self._spec(), self._generation)
             try:
@@ -228,7 +266,7 @@ class SandboxStudent(Student):
             except TransportError:
                 header = {"setup_error": f"it stopped while starting (exit code {worker.stop()})"}
             if "setup_error" in header:
-                worker.stop()
+                worker.close()
                 raise SandboxUnavailable(f"the sandbox worker could not start: {header['setup_error']}")
             if header.get("landlock_error") and not self._landlock_announced:
                 self._landlock_announced = True
@@ -261,7 +299,7 @@ class SandboxStudent(Student):
     def _request(self, op: str, label: str, target: Any = None, args: tuple = (), kwargs: Mapping | None = None) -> Any:
         worker = self._current()
         request = {"op": op, "target": target, "args": tuple(args), "kwargs": dict(kwargs or {}),
-                   "errstate": np.geterr()}
+                   "errstate": np.geterr(), "check": self.check_name}
         tree, buffers = encode(request, self._inner_handle)
         deadline = time.monotonic() + self.limits.call_seconds
         try:
@@ -269,8 +307,8 @@ class SandboxStudent(Student):
             header, reply_buffers = worker.channel.receive(deadline)
         except ChannelTimeout:
             worker.stop()
-            raise SandboxFailure(f"{label} timed out after {self.limits.call_seconds:g} s: an infinite loop, "
-                                 "or code far slower than needed?") from None
+            raise self._trip_from_dump(worker, label, f"did not finish within {self.limits.call_seconds:g} s",
+                                       ": an infinite loop, or code far slower than needed?") from None
         except ChannelClosed:
             raise self._lost(worker, label) from None
         except TransportError as exc:
@@ -281,13 +319,27 @@ class SandboxStudent(Student):
             raise
         return self._reply(worker, header, reply_buffers, label)
 
-    def _lost(self, worker: _Worker, label: str) -> SandboxFailure:
+    def _lost(self, worker: _Worker, label: str) -> StudentCodeError:
         code = worker.stop()
         if code is not None and code < 0:
-            cause = f"crashed with {_signal_name(-code)}"
-        else:
-            cause = f"exited (exit code {code}); does the code call exit() or os._exit()?"
-        return SandboxFailure(f"the submission's process {cause} during {label}.")
+            return self._trip_from_dump(worker, label, f"crashed the submission's process with {_signal_name(-code)}")
+        return SandboxFailure(f"the submission's process exited (exit code {code}) during {label}; "
+                              "does the code call exit() or os._exit()?")
+
+    def _trip_from_dump(self, worker: _Worker, label: str, what: str, hint: str = "") -> FunctionTripped:
+        """Name the innermost function of the submission that was running (faulthandler's dump of the
+        stopped worker), trip it for the workers to come, and say what happened in one sentence."""
+        culprit, printing = breaker.innermost_from_dump(worker.read_dump(), Path(worker.folder),
+                                                        self.workspace.path)
+        culprit = culprit or label
+        check = f" (check {self.check_name})" if self.check_name else ""
+        if printing:
+            hint = ": it was printing when stopped, and printing is slow; remove the prints, or print less."
+        sentence = f"{culprit.split('.', 1)[-1] if '.' in culprit else culprit} {what}{check}; " \
+                   f"its other checks were not run{hint}"
+        if "." in culprit:
+            self.tripped[culprit] = sentence
+        return FunctionTripped(sentence)
 
     def _reply(self, worker: _Worker, header: dict, buffers: list, label: str) -> Any:
         try:
@@ -300,6 +352,9 @@ class SandboxStudent(Student):
             raise SandboxFailure(f"{label} sent back something the grader cannot read ({exc}).") from None
 
     def _replay_side_effects(self, header: dict) -> None:
+        tripped = header.get("tripped")
+        if type(tripped) is dict:  # functions the worker stopped itself (its deadline, its output cap)
+            self.tripped.update({str(k)[:300]: str(v)[:2000] for k, v in list(tripped.items())[:100]})
         for entry in header.get("calls") or []:
             if type(entry) is list and len(entry) == 2 and type(entry[0]) is str and type(entry[1]) is list:
                 self.calls.append(CallRecord(entry[0][:200], [str(m)[:200] for m in entry[1]]))
@@ -321,6 +376,8 @@ class SandboxStudent(Student):
             return TransportError("a malformed error")
         text = lambda key: str(error.get(key, ""))[:20_000]  # noqa: E731
         kind = error.get("kind")
+        if kind == "FunctionTripped":
+            return FunctionTripped(text("summary"))
         if kind == "SubmissionImportError":
             return SubmissionImportError(text("module"), text("summary"), text("details"))
         if kind == "StudentRaised":
@@ -343,6 +400,16 @@ class SandboxStudent(Student):
 
     def call(self, target: Target, *args: Any, **kwargs: Any) -> Any:
         return self._request("call", self._label(target), self._target(target), args, kwargs)
+
+    def call_and_read(self, target: Target, read: Sequence[str], *args: Any, **kwargs: Any) -> tuple[Any, dict]:
+        result = self._request("call_and_read", self._label(target), self._target(target), args,
+                               {**kwargs, "__read__": list(read)})
+        if type(result) not in (tuple, list) or len(result) != 2 or type(result[1]) is not dict:
+            raise SandboxFailure(f"{self._label(target)} sent back something the grader cannot read.")
+        return result[0], result[1]
+
+    def function(self, name: str) -> Handle:
+        return self._request("function", name, name)
 
     def call_many(self, target: Target, calls: Sequence[Mapping[str, Any]], select: int | None = None) -> list[Any]:
         return self._request("call_many", self._label(target), self._target(target), (),
@@ -370,7 +437,7 @@ class SandboxStudent(Student):
     def restart(self) -> None:
         """Stop the current worker; the next request starts a fresh one."""
         if self._worker is not None:
-            self._worker.stop()
+            self._worker.close()
 
     def close(self) -> None:
         self.restart()

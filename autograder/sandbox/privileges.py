@@ -27,6 +27,8 @@ _NEVER_HIDDEN = {"/", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/dev",
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 
+WORKER_FOLDER = "/tmp/work"  # the worker's copy of the workspace, in its private /tmp (with namespaces)
+
 
 def _check(result: int, what: str) -> None:
     if result != 0:

@@ -9,7 +9,9 @@ warnings and what the student printed (bounded).
 """
 from __future__ import annotations
 
+import faulthandler
 import io
+import os
 import sys
 import warnings
 from typing import Any
@@ -51,13 +53,23 @@ class BoundedWriter(io.TextIOBase):
 
 
 class Worker:
-    """Dispatches requests to an InProcessStudent over ``channel``."""
+    """Dispatches requests to an InProcessStudent over ``channel``.
 
-    def __init__(self, channel: Channel, student: Any, output_chars: int):
+    ``dump_fd`` receives faulthandler's dump of the Python stack when the worker crashes, or
+    ``dump_after`` seconds into a request (just before the trusted side kills it at its deadline):
+    from it, the trusted side names the function that was running (autograder.breaker).
+    """
+
+    def __init__(self, channel: Channel, student: Any, output_chars: int, dump_fd: int | None = None,
+                 dump_after: float | None = None):
         self.channel = channel
         self.student = student
         self.handles: dict[int, Any] = {}
         self.output = BoundedWriter(output_chars)
+        self.dump_file = os.fdopen(dump_fd, "w", buffering=1) if dump_fd is not None else None
+        self.dump_after = dump_after
+        if self.dump_file is not None:
+            faulthandler.enable(file=self.dump_file)
 
     def _handle_record(self, value: Any) -> dict | None:
         from autograder.student import Handle
@@ -82,7 +94,13 @@ class Worker:
                 header, buffers = self.channel.receive()
             except ChannelClosed:
                 return
-            reply, reply_buffers = self._answer(header, buffers)
+            if self.dump_file is not None and self.dump_after:
+                faulthandler.dump_traceback_later(self.dump_after, file=self.dump_file)
+            try:
+                reply, reply_buffers = self._answer(header, buffers)
+            finally:
+                if self.dump_file is not None:
+                    faulthandler.cancel_dump_traceback_later()
             self.channel.send(reply, reply_buffers)
 
     def _answer(self, header: dict, buffers: list) -> tuple[dict, list]:
@@ -93,6 +111,7 @@ class Worker:
         try:
             request = decode(header.get("request"), buffers, self._handle)
             op, target, args, kwargs = request["op"], request.get("target"), request.get("args", ()), request.get("kwargs", {})
+            self.student.check_name = str(request.get("check") or "")[:300]
             errstate = request.get("errstate") or {}
             with np.errstate(**{k: v for k, v in errstate.items() if k in ("over", "under", "divide", "invalid")}), \
                     warnings.catch_warnings(record=True) as caught:
@@ -107,6 +126,7 @@ class Worker:
             reply["error"] = {"kind": type(exc).__name__, "summary": str(exc)}
         except Exception as exc:  # noqa: BLE001 - any other failure is reported, never fatal
             reply["error"] = {"kind": "Internal", "summary": f"{type(exc).__name__}: {exc}"}
+        reply["tripped"] = dict(self.student.tripped)
         records = self.student.calls[before:]
         reply["calls"] = [[r.target, list(r.mutated)] for r in records]
         del self.student.calls[before:]
@@ -122,6 +142,10 @@ class Worker:
         student = self.student
         if op == "call":
             return student.call(self._target(target), *args, **kwargs)
+        if op == "call_and_read":
+            return student.call_and_read(self._target(target), kwargs.pop("__read__"), *args, **kwargs)
+        if op == "function":
+            return student.function(target)
         if op == "call_many":
             return student.call_many(self._target(target), kwargs["calls"], kwargs.get("select"))
         if op == "get_attr":

@@ -125,24 +125,25 @@ def main() -> None:
     supervisors: set[int] = set()  # forked and not yet waited for
     while True:
         try:
-            message, fds, _, _ = socket.recv_fds(control, 1 << 20, 1)
+            message, fds, _, _ = socket.recv_fds(control, 1 << 20, 2)
         except (ConnectionResetError, OSError):
             return
         if not message:
             return
         request = json.loads(message)
-        if request["op"] == "fork" and fds:
+        if request["op"] == "fork" and len(fds) == 2:
             gc.freeze()  # the worker's garbage collector then leaves the shared library objects' pages alone
             pid = os.fork()
             if pid == 0:
                 code = 70
                 try:
                     control.close()
-                    code = supervise(fds[0], request["spec"], isolate=limitation is None,
+                    code = supervise(fds, request["spec"], isolate=limitation is None,
                                      switch_user=switch_user)
                 finally:
                     os._exit(code)
-            os.close(fds[0])
+            for fd in fds:
+                os.close(fd)
             supervisors.add(pid)
             control.send(json.dumps({"pid": pid, "id": request.get("id")}).encode())
         elif request["op"] == "preload":
@@ -180,8 +181,12 @@ def _reap(pid: int) -> int | None:
         return None
 
 
-def supervise(fd: int, spec: dict, isolate: bool, switch_user: bool = False) -> int:
-    """The supervisor: start the worker in its namespaces, wait, report how it ended."""
+def supervise(fds: list[int], spec: dict, isolate: bool, switch_user: bool = False) -> int:
+    """The supervisor: start the worker in its namespaces, wait, report how it ended.
+
+    ``fds``: the worker's channel, and the pipe where faulthandler writes the worker's Python
+    stack when it crashes or is about to be killed at its deadline (whom to blame: autograder.breaker).
+    """
     from autograder.sandbox import privileges
 
     worker_pid = None
@@ -202,10 +207,11 @@ def supervise(fd: int, spec: dict, isolate: bool, switch_user: bool = False) -> 
     if worker_pid == 0:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         try:
-            run_worker(fd, spec, isolate, switch_user)
+            run_worker(fds, spec, isolate, switch_user)
         finally:
             os._exit(0)
-    os.close(fd)
+    for fd in fds:
+        os.close(fd)
     while True:
         try:
             _, status = os.waitpid(worker_pid, 0)
@@ -221,22 +227,24 @@ def supervise(fd: int, spec: dict, isolate: bool, switch_user: bool = False) -> 
     return 128 - code if code < 0 else min(code, 127)
 
 
-def run_worker(fd: int, spec: dict, isolate: bool, switch_user: bool = False) -> None:
+def run_worker(fds: list[int], spec: dict, isolate: bool, switch_user: bool = False) -> None:
     """The worker proper: its private workspace, limits, user; then serve until EOF."""
     from autograder.inprocess import InProcessStudent
     from autograder.sandbox import landlock, limits as limits_module
+    from autograder.student import CallRules
     from autograder.sandbox import privileges
     from autograder.sandbox.transport import Channel
     from autograder.sandbox.worker import Worker
     from autograder.workspace import Workspace
 
+    fd, dump_fd = fds
     channel = Channel(socket.socket(fileno=fd))
     try:
         source = Path(spec["workspace"])
         files = {p.name: p.read_bytes() for p in source.iterdir() if p.is_file()}
         if isolate:
             privileges.hide_paths(spec["hide"], "/tmp")
-            work = Path("/tmp/work")
+            work = Path(privileges.WORKER_FOLDER)
             privileges.writable_copy(files, work, privileges.NOBODY)
         else:
             os.setpgid(0, 0)
@@ -250,8 +258,10 @@ def run_worker(fd: int, spec: dict, isolate: bool, switch_user: bool = False) ->
         null = os.open(os.devnull, os.O_RDWR)
         for target in (0, 1, 2):
             os.dup2(null, target)
-        os.closerange(3, fd)
-        os.closerange(fd + 1, 65536)
+        low, high = sorted((fd, dump_fd))
+        os.closerange(3, low)
+        os.closerange(low + 1, high)
+        os.closerange(high + 1, 65536)
         landlock_error = None
         if spec.get("landlock"):  # the zygote found Landlock: only the libraries and the work folder from here on
             writable = ["/tmp"] if isolate else [str(work)]  # with namespaces, /tmp is the worker's own tmpfs
@@ -267,12 +277,12 @@ def run_worker(fd: int, spec: dict, isolate: bool, switch_user: bool = False) ->
         os.environ.update(privileges.clean_environment(str(work)))
         sys.dont_write_bytecode = True
         workspace = Workspace(path=work, modules=dict(spec["modules"]), missing=dict(spec["missing"]))
-        student = InProcessStudent(workspace)
+        student = InProcessStudent(workspace, CallRules.from_dict(spec["rules"]), spec.get("tripped"))
     except BaseException as exc:  # noqa: BLE001 - tell the trusted side, then stop
         channel.send({"setup_error": f"{type(exc).__name__}: {exc}"})
         return
     channel.send({"ready": True, "landlock_error": landlock_error})
-    Worker(channel, student, limits.output_chars).serve()
+    Worker(channel, student, limits.output_chars, dump_fd, spec["dump_after"]).serve()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,216 @@
+"""A failure is paid once: a function that hangs, crashes or floods its output is then skipped at once.
+
+Without this, a ``relu_forward`` that loops forever costs every check that
+calls it, directly or through a network, one deadline each: 95 checks of
+30 s, far past any time budget, and the later questions get nothing. Once a
+call times out, crashes the sandbox's worker or prints past the output cap,
+the submission's innermost function that was running (the one to blame,
+``relu_forward`` rather than ``TwoLayerNet.loss``) is *tripped*: its code is
+replaced, in every module that holds it, by a stub that raises
+``FunctionTripped`` with the sentence of what happened. Every later check
+that needs it fails at once with that sentence; every question that does
+not need it is graded as usual.
+
+Here: the per-call deadline (SIGALRM, nested inside pytest-timeout's), the
+output cap, finding the innermost function, and the tripping itself. Both
+back ends use them: in-process directly, the sandbox inside its worker
+(and, for a worker killed at its deadline or crashed, from the traceback
+``faulthandler`` wrote).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import signal
+import threading
+import time
+import types
+from pathlib import Path
+from typing import Any, Iterator
+
+from autograder.definitions import enclosing_function, qualified_name
+from autograder.errors import StudentCodeError
+
+TRIPPED_NAME = "__autograder_tripped__"  # the stub's name for its raiser, in the student module's globals
+
+
+class CallTimedOut(BaseException):
+    """The per-call deadline passed (a BaseException: ``except Exception`` in student code does not stop it)."""
+
+
+class OutputFlood(BaseException):
+    """A call printed more than the output cap."""
+
+
+class FunctionTripped(StudentCodeError):
+    """A function of the submission timed out, crashed or flooded its output in an earlier check."""
+
+
+# -- the deadline ------------------------------------------------------------------------------
+@contextlib.contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise CallTimedOut in the calling (main) thread after ``seconds``.
+
+    pytest-timeout arms the same timer (SIGALRM) for the whole test: this one
+    nests inside it, firing first when it is the sooner, and puts the outer
+    one back, with its remaining time, when the call ends.
+    """
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    outer_handler = signal.getsignal(signal.SIGALRM)
+    outer_left, outer_interval = signal.getitimer(signal.ITIMER_REAL)
+    if outer_left and outer_left <= seconds:  # the test's own limit comes first: leave it alone
+        yield
+        return
+    started = time.monotonic()
+
+    def expired(signum: int, frame: Any) -> None:
+        raise CallTimedOut()
+
+    signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, outer_handler)
+        if outer_left:
+            left = outer_left - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), outer_interval)
+
+
+# -- the output cap ----------------------------------------------------------------------------
+class CappedWriter(io.TextIOBase):
+    """Passes text on to ``inner`` until ``limit`` characters, then raises OutputFlood at each write."""
+
+    def __init__(self, inner: Any, limit: int):
+        super().__init__()
+        self.inner, self.limit = inner, limit
+        self.written = 0
+        self.writes = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: Any) -> int:
+        text = str(text)
+        self.writes += 1
+        room = self.limit - self.written
+        if room > 0:
+            self.inner.write(text[:room])
+        self.written += len(text)
+        if self.written > self.limit:
+            raise OutputFlood()
+        return len(text)
+
+    def flush(self) -> None:
+        with contextlib.suppress(Exception):
+            self.inner.flush()
+
+
+@contextlib.contextmanager
+def output_cap(limit: int | None, counter: list) -> Iterator[None]:
+    """While the call runs, sys.stdout and sys.stderr stop it past ``limit`` characters; ``counter``
+    gets the writer, whose counts tell afterwards how much it printed."""
+    import sys
+
+    if not limit:
+        yield
+        return
+    out, err = sys.stdout, sys.stderr
+    writer = CappedWriter(out, limit)
+    counter.append(writer)
+    sys.stdout = sys.stderr = writer
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+# -- whom to blame -------------------------------------------------------------------------------
+def innermost_function(traceback: Any, workspace: Path) -> str | None:
+    """The qualified name of the innermost frame of ``traceback`` in the submission's folder."""
+    found = None
+    folder = str(workspace.resolve())
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if str(Path(code.co_filename).resolve().parent) == folder:
+            found = f"{Path(code.co_filename).stem}.{qualified_name(code)}"
+        traceback = traceback.tb_next
+    return found
+
+
+_DUMP_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<name>\S+)')
+
+
+def innermost_from_dump(dump: str, workspace: Path, local: Path) -> tuple[str | None, bool]:
+    """(qualified name of the innermost submission frame, whether it was printing) from a faulthandler dump.
+
+    ``workspace`` is the folder as the worker saw it, ``local`` the grader's own copy of the same files,
+    where the function around the line is looked up (faulthandler gives the code's name only).
+    The dump lists the innermost frame first.
+    """
+    printing = False
+    for index, match in enumerate(_DUMP_FRAME.finditer(dump)):
+        path = Path(match["file"])
+        if index == 0 and path.name == "breaker.py" and match["name"] == "write":
+            printing = True
+        if str(path.parent) != str(workspace):
+            continue
+        source = local / path.name
+        try:
+            name = enclosing_function(source.read_text(encoding="utf-8", errors="replace"), int(match["line"]))
+        except (OSError, SyntaxError, ValueError):
+            name = None
+        return f"{path.stem}.{name or match['name']}", printing
+    return None, printing
+
+
+# -- tripping -------------------------------------------------------------------------------------
+def trip(module: types.ModuleType, qualified: str, sentence: str) -> bool:
+    """Replace the code of ``qualified`` ("relu_forward", "TwoLayerNet.loss") in ``module`` by a stub
+    raising FunctionTripped(sentence); True if it was found. Every reference to the function
+    (``from layers import *`` copies included) shares its code, so all of them are tripped."""
+    target: Any = module
+    for part in qualified.split("."):
+        target = getattr(target, part, None)
+        if target is None:
+            return False
+    function = getattr(target, "__func__", target)  # a classmethod or staticmethod's function
+    code = getattr(function, "__code__", None)
+    if code is None or not isinstance(getattr(function, "__globals__", None), dict):
+        return False
+    raisers = function.__globals__.get(TRIPPED_NAME)
+    if not isinstance(raisers, _Raisers):
+        raisers = function.__globals__[TRIPPED_NAME] = _Raisers()
+    dict.__setitem__(raisers, qualified, sentence)
+    function.__code__ = _stub_code(code, qualified)
+    return True
+
+
+def _stub_code(original: types.CodeType, qualified: str) -> types.CodeType:
+    """A code object that raises FunctionTripped, with the same free variables as ``original``
+    (Python refuses a code object whose closure size differs, e.g. a method using super())."""
+    free = original.co_freevars
+    lines = ["def _outer():"] + [f"    {name} = None" for name in free]
+    lines += ["    def _stub(*args, **kwargs):"]
+    if free:
+        lines += [f"        ({', '.join(free)},)"]
+    lines += [f"        {TRIPPED_NAME}[{qualified!r}]()", "    return _stub"]
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines), original.co_filename, "exec"), namespace)  # noqa: S102 - our own text
+    return namespace["_outer"]().__code__
+
+
+class _Raisers(dict):
+    """A module's tripped functions: ``__autograder_tripped__[name]()`` raises that name's sentence."""
+
+    def __getitem__(self, key: str) -> Any:
+        sentence = dict.get(self, key, f"{key} failed in an earlier check")
+
+        def raise_it() -> None:
+            raise FunctionTripped(sentence)
+
+        return raise_it
