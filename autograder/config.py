@@ -65,7 +65,7 @@ class SandboxSettings:
     preload: tuple[str, ...] = ()  # modules the worker imports before any student code (e.g. torch: seconds)
 
 
-DATASET_FORMATS = ("idx", "cifar10", "synthetic")
+DATASET_FORMATS = ("idx", "cifar10", "mat", "imagefolder", "synthetic")
 RECIPE_KEYS = {"optimizer": str, "learning_rate": float, "epochs": int, "batch_size": int, "seed": int,
                "weight_decay": float}
 WHEN_NO_GPU = ("skip", "cpu", "predictions")

@@ -1,4 +1,4 @@
-"""Datasets read on the trusted side: IDX files, CIFAR-10 batches, and synthetic digits.
+"""Datasets read on the trusted side: IDX files, CIFAR-10 batches, NIST36 .mat files, image folders, synthetic images.
 
 Nothing is downloaded at grading time. Real datasets live in a data folder
 (``data.folder`` in the assignment's config, overridden by the environment
@@ -10,9 +10,14 @@ variable ``AUTOGRADER_DATA``); each has its own sub-folder:
 - ``format: cifar10``: the "python version" of CIFAR-10, ``data_batch_1`` ...
   ``data_batch_5`` and ``test_batch`` (pickled dicts). They are the course's own
   trusted files, and are unpickled only from the configured folder.
-- ``format: synthetic``: 28x28 seven-segment digits with random strokes, shifts
-  and noise, drawn from a seeded generator: the same arrays on every machine,
-  made in a fraction of a second, so the training pipeline runs in CI.
+- ``format: mat``: NIST36 as CMU 16-720 hands it out, ``nist36_train.mat`` and
+  ``nist36_test.mat`` (``<split>_data`` (N, 1024), ``<split>_labels`` one-hot), read
+  with scipy (an assignment's extra dependency).
+- ``format: imagefolder``: ``train/<class>/`` and ``test/<class>/`` folders of PNG or
+  JPEG images (MDS189's key frames), read with Pillow (an assignment's extra dependency).
+- ``format: synthetic``: images drawn from a seeded generator (``kind: digits``,
+  ``characters`` or ``objects``: autograder.synthetic_data), the same arrays on every
+  machine, made in a fraction of a second, so the training pipeline runs in CI.
 
 Images come back as float32 in [0, 1], NCHW; labels as int64.
 """
@@ -25,6 +30,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
+
+from autograder import synthetic_data
 
 IDX_FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -57,6 +64,7 @@ class Dataset:
     test_x: np.ndarray
     test_y: np.ndarray
     num_classes: int
+    class_names: tuple[str, ...] = ()  # when the dataset names its classes (an image folder's sub-folders)
 
     def describe(self) -> str:
         shape = "x".join(str(s) for s in self.train_x.shape[1:])
@@ -72,8 +80,9 @@ def load_dataset(name: str, spec: Mapping[str, Any], folder: Path | None) -> Dat
     """
     kind = spec.get("format")
     if kind == "synthetic":
-        return synthetic_digits(name, int(spec.get("train_size", 2000)), int(spec.get("test_size", 1000)),
-                                seed=int(spec.get("seed", 0)))
+        return synthetic(name, str(spec.get("kind", "digits")), int(spec.get("train_size", 2000)),
+                         int(spec.get("test_size", 1000)), seed=int(spec.get("seed", 0)),
+                         classes=int(spec["classes"]) if spec.get("classes") else None)
     if folder is None:
         raise DatasetMissing(f"dataset {name!r} needs a data folder: set data.folder in the config, $AUTOGRADER_DATA or --data")
     where = folder / str(spec.get("path", name))
@@ -83,7 +92,12 @@ def load_dataset(name: str, spec: Mapping[str, Any], folder: Path | None) -> Dat
         return load_idx_dataset(name, where)
     if kind == "cifar10":
         return load_cifar10(name, where)
-    raise DatasetError(f"dataset {name!r} has format {kind!r}; use idx, cifar10 or synthetic")
+    if kind == "mat":
+        return load_mat_dataset(name, where, int(spec.get("size", 32)))
+    if kind == "imagefolder":
+        return load_image_folder(name, where, int(spec.get("size", 64)), int(spec.get("channels", 3)),
+                                 tuple(str(c) for c in spec.get("classes") or ()))
+    raise DatasetError(f"dataset {name!r} has format {kind!r}; use idx, cifar10, mat, imagefolder or synthetic")
 
 
 # -- IDX (MNIST, Fashion-MNIST) ------------------------------------------------------------
@@ -200,70 +214,97 @@ def _finish(name: str, train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndar
                    test_x.astype(np.float32) * scale, test_y.astype(np.int64), num_classes)
 
 
-# -- synthetic digits ----------------------------------------------------------------------
-# Seven segments on a 5-wide, 9-tall box: (x0, y0, x1, y1) in box units.
-_SEGMENTS = {
-    "a": (0, 0, 4, 0), "b": (4, 0, 4, 4), "c": (4, 4, 4, 8), "d": (0, 8, 4, 8),
-    "e": (0, 4, 0, 8), "f": (0, 0, 0, 4), "g": (0, 4, 4, 4),
-}
-_DIGIT_SEGMENTS = ("abcdef", "bc", "abged", "abgcd", "fgbc", "afgcd", "afgedc", "abc", "abcdefg", "abcdfg")
-
-
-_SEGMENT_TABLE = np.array([[name in _DIGIT_SEGMENTS[d] for name in "abcdefg"] for d in range(10)])  # (10, 7)
-
-
-_RENDER_BLOCK = 250  # images drawn at once
-
-
-def synthetic_images(seed: int, count: int, size: int = 28) -> tuple[np.ndarray, np.ndarray]:
-    """``count`` digits (N, 1, size, size) float32 in [0, 1] and their labels, from a seeded generator.
-
-    Each digit's segments are thick strokes with jittered endpoints, the whole digit scaled, slanted
-    and shifted at random, its brightness varied, and Gaussian noise added.
-    """
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, size=count)
-    scale = rng.uniform(1.7, 2.3, (count, 1))
-    slant = rng.uniform(-0.25, 0.25, (count, 1))
-    x_offset = size / 2 - 2 * scale + rng.uniform(-2.5, 2.5, (count, 1))
-    y_offset = size / 2 - 4 * scale + rng.uniform(-2.0, 2.0, (count, 1))
-    thickness = rng.uniform(1.0, 1.8, (count, 1, 1))
-    ends = np.array([_SEGMENTS[name] for name in "abcdefg"], np.float64)[None] + rng.normal(0, 0.25, (count, 7, 4))
-    x0 = x_offset + scale * (ends[..., 0] + slant * (4 - ends[..., 1]))  # (N, 7)
-    y0 = y_offset + scale * ends[..., 1]
-    x1 = x_offset + scale * (ends[..., 2] + slant * (4 - ends[..., 3]))
-    y1 = y_offset + scale * ends[..., 3]
-    images = np.zeros((count, size, size))
-    # In blocks of images: the same pixels, with temporaries of one block (all at once: +90 MB for 2,000).
-    for start in range(0, count, _RENDER_BLOCK):
-        block = slice(start, start + _RENDER_BLOCK)
-        _draw_segments(images[block], labels[block], (x0[block], y0[block], x1[block], y1[block]), thickness[block])
-    noise = rng.normal(0, 0.15, images.shape)
-    images = np.clip(images * rng.uniform(0.7, 1.0, (count, 1, 1)) + noise, 0, 1).astype(np.float32)
-    return images[:, None], labels.astype(np.int64)
-
-
-def _draw_segments(images: np.ndarray, labels: np.ndarray, ends: tuple, thickness: np.ndarray) -> None:
-    """Draw into ``images`` (n, size, size) the lit segments of ``labels``; ``ends`` are four (n, 7) arrays."""
-    x0, y0, x1, y1 = ends
-    size = images.shape[-1]
-    ys, xs = np.mgrid[0:size, 0:size].astype(np.float64)
-    for segment in range(7):
-        on = _SEGMENT_TABLE[labels, segment]
-        if not on.any():
-            continue
-        px0, py0 = x0[on, segment, None, None], y0[on, segment, None, None]
-        dx, dy = x1[on, segment, None, None] - px0, y1[on, segment, None, None] - py0
-        t = np.clip(((xs - px0) * dx + (ys - py0) * dy) / np.maximum(dx * dx + dy * dy, 1e-6), 0, 1)
-        distance = np.hypot(xs - (px0 + t * dx), ys - (py0 + t * dy))
-        images[on] = np.maximum(images[on], np.clip(thickness[on] + 0.5 - distance, 0, 1))
+# -- synthetic images (autograder.synthetic_data) ------------------------------------------------------
+def synthetic(name: str, kind: str = "digits", train_size: int = 2000, test_size: int = 1000, seed: int = 0,
+              classes: int | None = None) -> Dataset:
+    """A synthetic dataset of ``kind`` (digits, characters, objects): the same arrays for the same
+    arguments, on every machine; the training and test images come from two seeds of ``seed``."""
+    if kind not in synthetic_data.KINDS:
+        raise DatasetError(f"{name}: synthetic kind {kind!r}; use one of {tuple(synthetic_data.KINDS)}")
+    if not (0 < train_size <= 100_000 and 0 < test_size <= 100_000):
+        raise DatasetError(f"{name}: train_size and test_size must be between 1 and 100,000")
+    draw, fixed_classes = synthetic_data.KINDS[kind]
+    extra = {"classes": classes} if kind == "objects" and classes else {}
+    train_x, train_y = draw(seed * 2 + 1, train_size, **extra)
+    test_x, test_y = draw(seed * 2 + 2, test_size, **extra)
+    return Dataset(name, train_x, train_y, test_x, test_y, fixed_classes or classes or len(synthetic_data.SHAPES))
 
 
 def synthetic_digits(name: str = "synthetic_digits", train_size: int = 2000, test_size: int = 1000,
                      seed: int = 0) -> Dataset:
-    """The synthetic digits dataset: the same arrays for the same arguments, on every machine."""
-    if not (0 < train_size <= 100_000 and 0 < test_size <= 100_000):
-        raise DatasetError(f"{name}: train_size and test_size must be between 1 and 100,000")
-    train_x, train_y = synthetic_images(seed * 2 + 1, train_size)
-    test_x, test_y = synthetic_images(seed * 2 + 2, test_size)
-    return Dataset(name, train_x, train_y, test_x, test_y, 10)
+    """The synthetic digits dataset (28x28, 10 classes, MNIST's shape)."""
+    return synthetic(name, "digits", train_size, test_size, seed)
+
+
+# -- NIST36 .mat files (CMU 16-720) ------------------------------------------------------------
+MAT_FILES = {"train": "nist36_train.mat", "test": "nist36_test.mat"}
+
+
+def load_mat_dataset(name: str, folder: Path, size: int = 32) -> Dataset:
+    """``nist36_train.mat`` and ``nist36_test.mat`` in ``folder``: ``<split>_data`` (N, size*size) in [0, 1]
+    and ``<split>_labels`` (N, C) one-hot, read with scipy.io.loadmat (the assignment's extra dependency)."""
+    try:
+        from scipy.io import loadmat
+    except ImportError:
+        raise DatasetMissing(f"dataset {name!r} is in .mat files, which need scipy (pip install scipy)") from None
+    arrays = {}
+    for split, file in MAT_FILES.items():
+        path = folder / file
+        if not path.is_file():
+            raise DatasetMissing(f"{folder} has no {file}")
+        try:
+            content = loadmat(path)
+        except Exception as exc:  # noqa: BLE001 - scipy raises many kinds for a damaged file
+            raise DatasetError(f"{file}: not a readable .mat file ({type(exc).__name__}: {exc})") from None
+        data, labels = content.get(f"{split}_data"), content.get(f"{split}_labels")
+        if data is None or labels is None:
+            raise DatasetError(f"{file}: expected the arrays {split}_data and {split}_labels")
+        if data.ndim != 2 or data.shape[1] != size * size or labels.shape[0] != len(data):
+            raise DatasetError(f"{file}: {split}_data has shape {data.shape} and {split}_labels {labels.shape}; "
+                               f"expected (N, {size * size}) and (N, classes)")
+        arrays[split] = (data.reshape(-1, 1, size, size), np.argmax(labels, axis=1) if labels.ndim == 2 else labels)
+    (train_x, train_y), (test_x, test_y) = arrays["train"], arrays["test"]
+    num_classes = int(max(train_y.max(), test_y.max())) + 1
+    return Dataset(name, train_x.astype(np.float32), train_y.astype(np.int64), test_x.astype(np.float32),
+                   test_y.astype(np.int64), num_classes)
+
+
+# -- image folders (one sub-folder per class) --------------------------------------------------------
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
+
+
+def load_image_folder(name: str, folder: Path, size: int = 64, channels: int = 3,
+                      classes: tuple[str, ...] = ()) -> Dataset:
+    """``train/<class>/*.png|jpg`` and ``test/<class>/...`` in ``folder``, read with Pillow (the
+    assignment's extra dependency), resized to size x size; labels follow ``classes`` (default: the
+    sorted folder names of train/), so a class keeps its index whatever folders the test split has."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise DatasetMissing(f"dataset {name!r} is a folder of images, which needs Pillow (pip install Pillow)") from None
+    train_root = folder / "train"
+    if not train_root.is_dir() or not (folder / "test").is_dir():
+        raise DatasetMissing(f"{folder} has no train/ and test/ folders (one sub-folder per class in each)")
+    names = tuple(classes) or tuple(sorted(p.name for p in train_root.iterdir() if p.is_dir()))
+    if len(names) < 2:
+        raise DatasetError(f"{train_root}: expected one sub-folder per class, found {len(names)}")
+    mode = "L" if channels == 1 else "RGB"
+    splits = []
+    for split in ("train", "test"):
+        images, labels = [], []
+        for label, class_name in enumerate(names):
+            for path in sorted((folder / split / class_name).glob("*")) if (folder / split / class_name).is_dir() else []:
+                if path.suffix.lower() not in IMAGE_SUFFIXES:
+                    continue
+                try:
+                    with Image.open(path) as image:
+                        pixels = np.asarray(image.convert(mode).resize((size, size)), np.float32) / 255
+                except OSError as exc:
+                    raise DatasetError(f"{path}: not a readable image ({exc})") from None
+                images.append(pixels[None] if channels == 1 else pixels.transpose(2, 0, 1))
+                labels.append(label)
+        if not images:
+            raise DatasetError(f"{folder / split}: no images ({', '.join(IMAGE_SUFFIXES)}) in its class folders")
+        splits.append((np.stack(images), np.array(labels, np.int64)))
+    (train_x, train_y), (test_x, test_y) = splits
+    return Dataset(name, train_x, train_y, test_x, test_y, len(names), class_names=names)

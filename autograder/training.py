@@ -354,6 +354,7 @@ class History:
     epochs: list[dict[str, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     test_accuracy: float = float("nan")
+    per_class_accuracy: list[float] = field(default_factory=list)  # on the test set, class by class
     seconds: float = 0.0
     diverged: str | None = None  # why training stopped early, e.g. "the loss became nan in epoch 2"
 
@@ -507,8 +508,44 @@ def train_model(
     history.test_accuracy = history.epochs[-1]["test_accuracy"] if history.epochs else float("nan")
     if history.diverged:
         history.test_accuracy = min(history.test_accuracy, evaluate(model, X_test, y_test))
+    history.per_class_accuracy = per_class_accuracy(model, X_test, y_test)
     history.seconds = round(time.perf_counter() - started, 3)
     return history
+
+
+def per_class_accuracy(model: Any, X: Any, y: Any, num_classes: int | None = None) -> list[float]:
+    """The accuracy on each class's examples (NaN for a class with none), in eval mode."""
+    predicted = predictions_of(model, X)
+    classes = num_classes or int(y.max()) + 1 if len(y) else 0
+    found = []
+    for label in range(classes):
+        chosen = y == label
+        total = int(chosen.sum())
+        found.append(float((predicted[chosen] == label).sum()) / total if total else float("nan"))
+    return found
+
+
+def predictions_of(model: Any, X: Any, batch_size: int | None = None) -> Any:
+    """The predicted class of each example (a NaN score counts as no prediction: -1), in eval mode."""
+    import torch
+
+    model.eval()
+    batch_size = batch_size or (1000 if X.is_cuda else 250)
+    parts = []
+    with torch.no_grad():
+        for start in range(0, len(X), batch_size):
+            scores = model(X[start:start + batch_size])
+            best = scores.argmax(1)
+            parts.append(torch.where(torch.isfinite(scores).all(dim=1), best, torch.full_like(best, -1)))
+    return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.int64)
+
+
+def format_per_class(names: Sequence[str], accuracies: Sequence[float], overall: float) -> str:
+    """A two-line table: each class's accuracy, and the overall one (the handout's per-movement table)."""
+    width = max([len(n) for n in names] + [7])
+    header = "  ".join(f"{n:>{width}}" for n in [*names, "overall"])
+    values = "  ".join(f"{a:>{width}.3f}" for a in [*accuracies, overall])
+    return f"{header}\n{values}"
 
 
 def evaluate(model: Any, X: Any, y: Any, batch_size: int | None = None) -> float:
