@@ -25,10 +25,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from autograder import definitions
-from autograder.config import Config
+from autograder.config import Config, write_variant
 from autograder.engine import WarmGrader, preload_modules
 from autograder.grading import GradeReport, grade_run
 from autograder.recording import SOURCE_READ, SUBMISSION_FILES_READ
@@ -48,6 +48,9 @@ class Variant:
     # (with neither, ``new`` is the whole file, e.g. a data file the submission adds)
     loses: tuple[str, ...] = ()  # questions that must lose points (empty: must get full marks)
     may_lose: tuple[str, ...] = ()  # questions allowed to lose points too
+    # autograder.yml's top-level keys replaced for this variant, e.g. {"writes": {}}: the same code graded under
+    # another policy (policies must then be read by the tests when they run, through the `assignment` fixture)
+    config: Mapping[str, Any] | None = None
 
     def __str__(self) -> str:
         return self.name
@@ -336,6 +339,8 @@ def grade_variant(variant: Variant, config: Config, baseline: Baseline, workdir:
         folder = apply_variant(variant, config.reference_dir, workdir / variant.name)
         try:
             run = reference_run(config).replace(submission=folder, test_files=tuple(nodeids))
+            if variant.config:
+                run = run.replace(config_path=write_variant(config, variant.config, workdir / f"{variant.name}.config"))
             report = grader.grade(run) if grader else grade_run(run)
         finally:
             shutil.rmtree(folder, ignore_errors=True)

@@ -10,12 +10,16 @@ scaled by a constant, all zeros).
 from __future__ import annotations
 
 import numbers
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from autograder.errors import GradingFailure
 from autograder.tolerances import Tolerance
+
+
+NOT_IMPLEMENTED_HINT = ("not implemented yet? (a stub that only says `pass` returns None, and so does a "
+                        "function whose return statement is missing)")
 
 
 def _fmt(value: float) -> str:
@@ -47,8 +51,9 @@ def _as_real_array(got: Any, expected: np.ndarray, where: str) -> np.ndarray:
             return got
     if type(got) is not np.ndarray:
         wanted = "a number" if expected.ndim == 0 else f"a numpy array of shape {expected.shape}"
-        hint = " Did you forget a return statement?" if got is None else ""
-        raise GradingFailure(f"{where}: expected {wanted}, got {_describe_kind(got)}.{hint}")
+        if got is None:
+            raise GradingFailure(f"{where}: expected {wanted}, got None: {NOT_IMPLEMENTED_HINT}")
+        raise GradingFailure(f"{where}: expected {wanted}, got {_describe_kind(got)}.")
     return got
 
 
@@ -94,7 +99,7 @@ def _hint(got: np.ndarray, expected: np.ndarray, tol: Tolerance) -> str | None:
 
     if not np.any(expected):
         return None
-    if not np.any(got):
+    if not np.any(got) and got.size > 1:
         return "got is all zeros: is the result computed but never stored or returned?"
     if close(-got):
         return "got equals -expected everywhere: a sign error?"
@@ -163,15 +168,42 @@ def expect_close(
         f"  max abs error {_fmt(float(np.nanmax(abs_err)))}, "
         f"max rel error {_describe_relative(rel_err[failing])}",
     ]
-    hint = _hint(got64, exp64, tol)
+    hint = _precision_hint(got, expected, exp64, abs_err) or _hint(got64, exp64, tol)
     if hint:
         lines.append(f"  hint: {hint}")
     raise GradingFailure("\n".join(lines))
 
 
+def _precision_hint(got: np.ndarray, expected: np.ndarray, exp64: np.ndarray, abs_err: np.ndarray) -> str | None:
+    """float32 (or float16) results where float64 is expected, off by no more than their precision."""
+    if got.dtype.kind != "f" or got.dtype.itemsize >= 8 or expected.dtype != np.float64:
+        return None
+    precision = float(np.finfo(got.dtype).eps) * 64
+    if np.all(abs_err <= precision * np.maximum(np.abs(exp64), 1.0)):
+        return (f"got has dtype {got.dtype}, whose precision is about {np.finfo(got.dtype).eps:.0e}: the values "
+                "agree to that precision only. Keep float64 (the inputs' dtype): look for np.float32, "
+                "astype(np.float32) or a float32 array created with np.zeros(..., dtype=np.float32).")
+    return None
+
+
+def expect_all_close(got: Mapping[str, Any], expected: Mapping[str, Any], *, what: str, tol: Tolerance,
+                     case: str | None = None) -> None:
+    """Every quantity of ``expected`` found in ``got`` and close to it.
+
+    The precondition of a property check (inputs left unchanged, defaults stored): such a check
+    earns only when the values are right too, so code that computes nothing earns nothing.
+    """
+    for key, value in expected.items():
+        if key not in got:
+            raise GradingFailure(f"{_prefix(what, case)}: {key} is missing from what was returned.")
+        expect_close(got[key], value, what=f"{what}: {key}", tol=tol, case=case)
+
+
 def expect_items(got: Any, count: int, *, what: str, case: str | None = None) -> Sequence[Any]:
     """Check that ``got`` is a tuple or list of ``count`` items and return it."""
     where = _prefix(what, case)
+    if got is None:
+        raise GradingFailure(f"{where}: expected a tuple of {count} items, got None: {NOT_IMPLEMENTED_HINT}")
     if not isinstance(got, (tuple, list)) or len(got) != count:
         raise GradingFailure(f"{where}: expected a tuple of {count} items, got {_describe_kind(got)}.")
     return got

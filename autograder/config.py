@@ -166,6 +166,31 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
+_FOLDER_KEYS = ("tests_dir", "fixtures_dir", "reference_dir", "template_dir", "default_submission", "audit_dir",
+                "probes_dir")
+
+
+def write_variant(config: Config, changes: Mapping[str, Any], folder: Path) -> Path:
+    """A copy of ``config``'s autograder.yml in ``folder`` with the top-level keys in ``changes`` replaced
+    (e.g. ``{"writes": {}}``) and every folder made absolute, so it describes the same assignment.
+    For the audit's variants of a policy: the same code graded under another declaration."""
+    raw = yaml.safe_load(config.path.read_text(encoding="utf-8")) or {}
+    for key in _FOLDER_KEYS:
+        raw[key] = str(getattr(config, key))
+    data = dict(raw.get("data") or {})
+    for key in ("folder", "history_dir"):
+        if getattr(config.data, key) is not None:
+            data[key] = str(getattr(config.data, key))
+    if data:
+        raw["data"] = data
+    raw.update(changes)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / CONFIG_NAME
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    load_config(path)  # a change that breaks the configuration fails here, naming it
+    return path
+
+
 def load_config(path: Path | str | None = None) -> Config:
     """Read and validate autograder.yml (found from the working directory if not given)."""
     found = Path(path) if path else find_config()

@@ -275,6 +275,9 @@ class InProcessStudent(Student):
             summary = f"{label} is not implemented yet" + (f": {task}" if task else "") + f"{location}."
         else:
             summary = f"{label} raised {_exception_line(exc)}{location}."
+            if isinstance(exc, (TypeError, AttributeError)) and "NoneType" in str(exc):
+                summary += (" Is a part still not implemented yet? A stub that only says `pass` leaves its "
+                            "results None.")
         return StudentRaised(label, type(exc).__name__, summary, details)
 
     def _parameter_names(self, function: Any) -> list[str]:

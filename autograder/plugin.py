@@ -113,6 +113,7 @@ class GradingSession:
         its ``generation``-th, so that its requests to the shared zygote never reuse an earlier one's numbers."""
         self.close_student()
         self.grading_run = run
+        self.assignment_config = run.assignment  # the same assignment, perhaps under another policy (the audit)
         runs.activate(run)
         self.started = time.monotonic()
         self._journal_file = None
@@ -146,8 +147,8 @@ class GradingSession:
         """The per-call deadline, the output cap and the declared writes, from the run and the config."""
         from autograder.student import CallRules
 
-        return CallRules(self.grading_run.call_seconds, self.assignment_config.sandbox.output_chars,
-                         self.assignment_config.writes)
+        return CallRules(call_seconds=self.grading_run.call_seconds,
+                         output_chars=self.assignment_config.sandbox.output_chars, writes=self.assignment_config.writes)
 
     def _sandboxed(self, workspace: Any) -> Any:
         """The sandboxed back end; the worker never sees any folder of this run."""

@@ -16,6 +16,8 @@ PASSED, FAILED, ERROR, SKIPPED, XFAILED, XPASSED, NOT_RUN = (
 )
 _MAX_MESSAGE_CHARS = 1500  # one failing check; a 2 a.m. reader needs the first paragraph
 _MAX_OUTPUT_CHARS = 8000  # one question's output on Gradescope
+_MAX_OUTPUT_LINES = 25  # one question's output: the first failure in full, the others a line each
+_MAX_FIRST_FAILURE_LINES = 12
 MAX_STUDENT_OUTPUT_CHARS = 10_000  # what a student's code printed, per check and per question
 _SCORE_DIGITS = 4
 NOT_GRADED_HERE = "not graded here: "
@@ -145,14 +147,29 @@ def _unfinished_lines(question: Question, unfinished: list[TestOutcome], total: 
 
 
 def _failed_lines(question: Question, failed: list[TestOutcome], total: int) -> list[str]:
+    """The first failing check in full; each other one by the first line of its reason."""
     messages = [_visible_message(o, question) for o in failed]
     if total == 1:
         return [f"The check failed: {messages[0]}"]
     count = "All" if len(failed) == total else f"{len(failed)} of"
     if len(set(messages)) == 1:
         return [f"{count} {total} checks failed: {messages[0]}"]
-    return [f"{count} {total} checks failed:"] + [
-        _check_line(o, question, m) for o, m in zip(failed, messages)]
+    first = _check_line(failed[0], question, messages[0]).splitlines()
+    lines = [f"{count} {total} checks failed:", *first[:_MAX_FIRST_FAILURE_LINES]]
+    for outcome, message in zip(failed[1:], messages[1:]):
+        lines.append(_check_line(outcome, question, message.splitlines()[0] if message else ""))
+    return lines
+
+
+def _short(lines: list[str], question: Question) -> list[str]:
+    """At most _MAX_OUTPUT_LINES lines: what does not fit is counted, and where to see it said."""
+    if len(lines) <= _MAX_OUTPUT_LINES:
+        return lines
+    kept = lines[: _MAX_OUTPUT_LINES - 1]
+    hidden = sum(1 for line in lines[len(kept):] if line.startswith("- "))
+    more = f"{hidden} more failing checks" if hidden else f"{len(lines) - len(kept)} more lines"
+    return kept + [f"... and {more}: run `pytest -m {question.name}` (or `python -m autograder check "
+                   f"{question.name}`) to see them all."]
 
 
 def explain(question: Question, outcomes: list[TestOutcome], show_output: bool = False) -> str:
@@ -179,7 +196,8 @@ def explain(question: Question, outcomes: list[TestOutcome], show_output: bool =
         lines += _failed_lines(question, failed, total) if failed else []
     shown = "\n".join(lines)
     notes = dict.fromkeys(note for o in outcomes if _shows_details(o, question) for note in o.notes)
-    lines += [f"note: {note}" for note in notes if note not in shown]
+    notes_lines = [f"note: {note}" for note in notes if note not in shown]
+    lines = _short(lines, question)[: _MAX_OUTPUT_LINES - min(len(notes_lines), 3)] + notes_lines[:3]
     text = _clip("\n".join(lines), _MAX_OUTPUT_CHARS)
     printed = student_output(question, outcomes) if show_output else ""
     return f"{text}\n\n{printed}" if printed else text

@@ -19,6 +19,7 @@ import ast
 import re
 import shutil
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,20 +75,59 @@ def find_blocks(source: str, filename: str) -> list[Block]:
     return blocks
 
 
-def strip_solutions(source: str, filename: str) -> str:
-    """The template version of one reference file."""
+def strip_solutions(source: str, filename: str, style: str = "raise") -> str:
+    """The template version of one reference file.
+
+    ``style="raise"``: each block becomes a TODO and ``raise NotImplementedError("<function>: <task>")``.
+    ``style="pass"``: each block becomes what CS231n-style starters hand out instead, the names the block
+    assigns set to None and a ``pass`` (used to prove that an untouched stub earns nothing).
+    """
     blocks = find_blocks(source, filename)
     lines = source.splitlines(keepends=True)
     for block in reversed(blocks):
         message = f"{block.function}: {block.task}."
-        stub = [
-            f"{block.indent}# TODO: {message}\n",
-            f"{block.indent}raise NotImplementedError({message!r})\n",
-        ]
+        if style == "pass":
+            body = textwrap.dedent("".join(lines[block.first_line: block.last_line - 1]))
+            stub = [f"{block.indent}{name} = None\n" for name in _assigned_names(body)]
+            stub += [f"{block.indent}# TODO: {message}\n", f"{block.indent}pass\n"]
+        else:
+            stub = [
+                f"{block.indent}# TODO: {message}\n",
+                f"{block.indent}raise NotImplementedError({message!r})\n",
+            ]
         lines[block.first_line - 1 : block.last_line] = stub
     stripped = "".join(lines)
     ast.parse(stripped, filename)  # the template must stay importable
     return stripped
+
+
+def _assigned_names(body: str) -> list[str]:
+    """Names (``out``) and attributes of a name (``self.attn``) a block assigns, in order, each once."""
+    try:
+        tree = ast.parse(body)
+    except SyntaxError:
+        return []
+    found: dict[str, None] = {}
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
+        for target in targets:
+            for item in (target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]):
+                if isinstance(item, ast.Name) or (isinstance(item, ast.Attribute) and isinstance(item.value, ast.Name)):
+                    found[ast.unparse(item)] = None
+    return list(found)
+
+
+def render_pass_stubs(config: Config, out_dir: Path) -> list[Path]:
+    """The template as CS231n-style starters write it (``pass`` stubs), into ``out_dir``: a submission that
+    computes nothing, which must score 0 in every question with "not implemented yet"."""
+    written = render(config, out_dir)
+    for path in written:
+        relative = path.relative_to(out_dir).as_posix()
+        if path.suffix == ".py" and config.file_roles.get(relative) == "graded":
+            source = (config.reference_dir / relative).read_text(encoding="utf-8")
+            path.write_text(strip_solutions(source, relative, style="pass"), encoding="utf-8")
+    return written
 
 
 def _source_files(folder: Path) -> list[Path]:

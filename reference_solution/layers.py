@@ -318,6 +318,9 @@ def softmax_loss(x, y):
     Returns a tuple of:
     - loss: the mean over the N examples of -log softmax(x[i])[y[i]], a float
     - dx: gradient of the loss with respect to x, of shape (N, C)
+
+    Both must stay finite for scores as large as 1e4 in magnitude: subtract each
+    row's maximum before exponentiating.
     """
     # BEGIN SOLUTION: compute the mean loss and dx, stable for large scores (work with log-probabilities)
     N = x.shape[0]

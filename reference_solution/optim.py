@@ -13,8 +13,8 @@ Inputs:
   config.setdefault so that the returned config shows every value used.
 
 Returns:
-- next_w: the weights after the update, of the same shape as w (w itself is
-  not modified)
+- next_w: the weights after the update, of the same shape as w (as in CS231n,
+  a rule may update w in place and return it as next_w; dw must not change)
 - config: the configuration to pass to the next call, its state updated
 
 Keep the state in config under the names given in each rule's docstring: the
@@ -34,7 +34,7 @@ def sgd(w, dw, config=None):
         config = {}
     config.setdefault("learning_rate", 1e-2)
 
-    # BEGIN SOLUTION: compute next_w = w - learning_rate * dw, without modifying w
+    # BEGIN SOLUTION: compute next_w = w - learning_rate * dw
     next_w = w - config["learning_rate"] * dw
     # END SOLUTION
     return next_w, config
@@ -58,7 +58,7 @@ def sgd_momentum(w, dw, config=None):
     config.setdefault("momentum", 0.9)
     config.setdefault("velocity", np.zeros_like(w, dtype=np.float64))
 
-    # BEGIN SOLUTION: update the velocity v = momentum * v - learning_rate * dw, store it in config['velocity'], and compute next_w = w + v without modifying w
+    # BEGIN SOLUTION: update the velocity v = momentum * v - learning_rate * dw, store it in config['velocity'], and compute next_w = w + v
     v = config["momentum"] * config["velocity"] - config["learning_rate"] * dw
     next_w = w + v
     config["velocity"] = v
@@ -87,7 +87,7 @@ def rmsprop(w, dw, config=None):
     config.setdefault("epsilon", 1e-8)
     config.setdefault("cache", np.zeros_like(w, dtype=np.float64))
 
-    # BEGIN SOLUTION: update cache = decay_rate * cache + (1 - decay_rate) * dw**2, store it in config['cache'], and compute next_w = w - learning_rate * dw / (sqrt(cache) + epsilon) without modifying w
+    # BEGIN SOLUTION: update cache = decay_rate * cache + (1 - decay_rate) * dw**2, store it in config['cache'], and compute next_w = w - learning_rate * dw / (sqrt(cache) + epsilon)
     decay = config["decay_rate"]
     cache = decay * config["cache"] + (1 - decay) * dw**2
     next_w = w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"])
@@ -124,7 +124,7 @@ def adam(w, dw, config=None):
     config.setdefault("v", np.zeros_like(w, dtype=np.float64))
     config.setdefault("t", 0)
 
-    # BEGIN SOLUTION: increment t first, update m and v, correct their bias (m / (1 - beta1**t), v / (1 - beta2**t)), compute next_w = w - learning_rate * mhat / (sqrt(vhat) + epsilon) without modifying w, and store t, m and v in config
+    # BEGIN SOLUTION: increment t first, update m and v, correct their bias (m / (1 - beta1**t), v / (1 - beta2**t)), compute next_w = w - learning_rate * mhat / (sqrt(vhat) + epsilon), and store t, m and v in config
     beta1, beta2 = config["beta1"], config["beta2"]
     t = config["t"] + 1
     m = beta1 * config["m"] + (1 - beta1) * dw

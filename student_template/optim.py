@@ -13,8 +13,8 @@ Inputs:
   config.setdefault so that the returned config shows every value used.
 
 Returns:
-- next_w: the weights after the update, of the same shape as w (w itself is
-  not modified)
+- next_w: the weights after the update, of the same shape as w (as in CS231n,
+  a rule may update w in place and return it as next_w; dw must not change)
 - config: the configuration to pass to the next call, its state updated
 
 Keep the state in config under the names given in each rule's docstring: the
@@ -34,8 +34,8 @@ def sgd(w, dw, config=None):
         config = {}
     config.setdefault("learning_rate", 1e-2)
 
-    # TODO: sgd: compute next_w = w - learning_rate * dw, without modifying w.
-    raise NotImplementedError('sgd: compute next_w = w - learning_rate * dw, without modifying w.')
+    # TODO: sgd: compute next_w = w - learning_rate * dw.
+    raise NotImplementedError('sgd: compute next_w = w - learning_rate * dw.')
     return next_w, config
 
 
@@ -57,8 +57,8 @@ def sgd_momentum(w, dw, config=None):
     config.setdefault("momentum", 0.9)
     config.setdefault("velocity", np.zeros_like(w, dtype=np.float64))
 
-    # TODO: sgd_momentum: update the velocity v = momentum * v - learning_rate * dw, store it in config['velocity'], and compute next_w = w + v without modifying w.
-    raise NotImplementedError("sgd_momentum: update the velocity v = momentum * v - learning_rate * dw, store it in config['velocity'], and compute next_w = w + v without modifying w.")
+    # TODO: sgd_momentum: update the velocity v = momentum * v - learning_rate * dw, store it in config['velocity'], and compute next_w = w + v.
+    raise NotImplementedError("sgd_momentum: update the velocity v = momentum * v - learning_rate * dw, store it in config['velocity'], and compute next_w = w + v.")
     return next_w, config
 
 
@@ -83,8 +83,8 @@ def rmsprop(w, dw, config=None):
     config.setdefault("epsilon", 1e-8)
     config.setdefault("cache", np.zeros_like(w, dtype=np.float64))
 
-    # TODO: rmsprop: update cache = decay_rate * cache + (1 - decay_rate) * dw**2, store it in config['cache'], and compute next_w = w - learning_rate * dw / (sqrt(cache) + epsilon) without modifying w.
-    raise NotImplementedError("rmsprop: update cache = decay_rate * cache + (1 - decay_rate) * dw**2, store it in config['cache'], and compute next_w = w - learning_rate * dw / (sqrt(cache) + epsilon) without modifying w.")
+    # TODO: rmsprop: update cache = decay_rate * cache + (1 - decay_rate) * dw**2, store it in config['cache'], and compute next_w = w - learning_rate * dw / (sqrt(cache) + epsilon).
+    raise NotImplementedError("rmsprop: update cache = decay_rate * cache + (1 - decay_rate) * dw**2, store it in config['cache'], and compute next_w = w - learning_rate * dw / (sqrt(cache) + epsilon).")
     return next_w, config
 
 
@@ -116,6 +116,6 @@ def adam(w, dw, config=None):
     config.setdefault("v", np.zeros_like(w, dtype=np.float64))
     config.setdefault("t", 0)
 
-    # TODO: adam: increment t first, update m and v, correct their bias (m / (1 - beta1**t), v / (1 - beta2**t)), compute next_w = w - learning_rate * mhat / (sqrt(vhat) + epsilon) without modifying w, and store t, m and v in config.
-    raise NotImplementedError('adam: increment t first, update m and v, correct their bias (m / (1 - beta1**t), v / (1 - beta2**t)), compute next_w = w - learning_rate * mhat / (sqrt(vhat) + epsilon) without modifying w, and store t, m and v in config.')
+    # TODO: adam: increment t first, update m and v, correct their bias (m / (1 - beta1**t), v / (1 - beta2**t)), compute next_w = w - learning_rate * mhat / (sqrt(vhat) + epsilon), and store t, m and v in config.
+    raise NotImplementedError('adam: increment t first, update m and v, correct their bias (m / (1 - beta1**t), v / (1 - beta2**t)), compute next_w = w - learning_rate * mhat / (sqrt(vhat) + epsilon), and store t, m and v in config.')
     return next_w, config

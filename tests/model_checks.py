@@ -109,8 +109,11 @@ def expect_param_shapes(params: Any, expected: Mapping[str, tuple], what: str, c
             raise GradingFailure(f"{where}['{name}']: wrong shape: expected {tuple(shape)}, got {got.shape}.")
 
 
-def expect_initialisation(params: Mapping[str, np.ndarray], weight_scale: float, what: str) -> None:
-    """Weights look drawn from N(0, weight_scale^2); biases are exactly zero."""
+def expect_initialisation(params: Mapping[str, np.ndarray], weight_scale: float, what: str,
+                          shapes: Mapping[str, tuple]) -> None:
+    """``params`` has the names and ``shapes`` expected (so that an empty stub earns nothing), its weights
+    look drawn from N(0, weight_scale^2) and its biases are exactly zero."""
+    expect_param_shapes(params, shapes, what)
     for name in sorted(params):
         value = np.asarray(params[name], dtype=np.float64)
         if name.startswith("b"):
@@ -127,7 +130,9 @@ def expect_initialisation(params: Mapping[str, np.ndarray], weight_scale: float,
                               f"(weight_scale={weight_scale:g} is the standard deviation, not the variance)")
 
 
-def expect_dtypes(params: Mapping[str, Any], dtype: str, what: str) -> None:
+def expect_dtypes(params: Mapping[str, Any], dtype: str, what: str, shapes: Mapping[str, tuple]) -> None:
+    """``params`` has the names and ``shapes`` expected (an empty stub earns nothing), each of ``dtype``."""
+    expect_param_shapes(params, shapes, what)
     wrong = {name: str(np.asarray(v).dtype) for name, v in sorted(params.items()) if np.asarray(v).dtype != dtype}
     if wrong:
         raise GradingFailure(

@@ -95,6 +95,14 @@ CONV = FixtureSet(
 SMALL = CONV.cases[0]
 
 
+def convnet_param_shapes(input_dim, num_filters, filter_size, hidden_dim, num_classes):
+    """ThreeLayerConvNet's parameters: the convolution keeps H x W, the 2x2 pooling halves them (rounding down)."""
+    channels, height, width = input_dim
+    pooled = num_filters * (height // 2) * (width // 2)
+    return {"W1": (num_filters, channels, filter_size, filter_size), "b1": (num_filters,),
+            "W2": (pooled, hidden_dim), "b2": (hidden_dim,), "W3": (hidden_dim, num_classes), "b3": (num_classes,)}
+
+
 @pytest.mark.three_layer_convnet
 @pytest.mark.parametrize(
     "input_dim, num_filters, filter_size, pooled_size",
@@ -118,16 +126,18 @@ def test_convnet_initialisation(student):
     weight_scale = 0.05
     model = student.call("cnn.ThreeLayerConvNet", input_dim=(4, 16, 16), num_filters=32, filter_size=5,
                          hidden_dim=40, num_classes=100, weight_scale=weight_scale, dtype="float64")
-    expect_initialisation(model.params, weight_scale, what="ThreeLayerConvNet(weight_scale=0.05)")
+    expect_initialisation(model.params, weight_scale, what="ThreeLayerConvNet(weight_scale=0.05)",
+                          shapes=convnet_param_shapes((4, 16, 16), 32, 5, 40, 100))
 
 
 @pytest.mark.three_layer_convnet
 def test_convnet_params_have_the_requested_dtype(student):
     kwargs = dict(input_dim=(1, 4, 4), num_filters=2, filter_size=3, hidden_dim=3, num_classes=2)
+    shapes = convnet_param_shapes(kwargs["input_dim"], 2, 3, 3, 2)
     float32 = student.call("cnn.ThreeLayerConvNet", **kwargs)
-    expect_dtypes(float32.params, "float32", what="ThreeLayerConvNet() with the default dtype=np.float32")
+    expect_dtypes(float32.params, "float32", what="ThreeLayerConvNet() with the default dtype=np.float32", shapes=shapes)
     float64 = student.call("cnn.ThreeLayerConvNet", dtype="float64", **kwargs)
-    expect_dtypes(float64.params, "float64", what="ThreeLayerConvNet(dtype='float64')")
+    expect_dtypes(float64.params, "float64", what="ThreeLayerConvNet(dtype='float64')", shapes=shapes)
 
 
 @pytest.mark.three_layer_convnet

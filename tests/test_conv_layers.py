@@ -11,7 +11,7 @@ and every numerical gradient of a max is well defined.
 import numpy as np
 import pytest
 
-from autograder.compare import expect_close, expect_items
+from autograder.compare import expect_all_close, expect_close, expect_items
 from autograder.errors import GradingFailure
 from autograder.fixtures import Case, FixtureSet
 from autograder.gradcheck import check_gradient, evaluator
@@ -113,9 +113,10 @@ def test_conv_forward(student, case):
 
 @pytest.mark.conv_forward
 def test_conv_forward_does_not_modify_its_inputs(student):
-    inputs = CONV.load(CONV.cases[0]).inputs
+    data = CONV.load(CONV.cases[0])
     student.reset_log()
-    conv_forward(student, inputs)
+    out, _ = conv_forward(student, data.inputs)
+    expect_close(out, data.expected["out"], what="conv_forward_naive: out", case=data.case.name, tol=FORWARD_FLOAT64)
     expect_inputs_unchanged(student)
 
 
@@ -160,10 +161,13 @@ def test_conv_backward_matches_numerical_gradient(student, case, wrt):
 
 @pytest.mark.conv_backward
 def test_conv_backward_does_not_modify_its_inputs(student):
-    inputs = CONV.load(CONV.cases[0]).inputs
-    _, cache = conv_forward(student, inputs)
+    data = CONV.load(CONV.cases[0])
+    _, cache = conv_forward(student, data.inputs)
     student.reset_log()  # the forward's own mutations are graded in conv_forward
-    student.call("layers.conv_backward_naive", inputs["dout"], cache)
+    grads = expect_items(student.call("layers.conv_backward_naive", data.inputs["dout"], cache), 3,
+                         what="conv_backward_naive", case=data.case.name)
+    expect_all_close(dict(zip(GRADS, grads)), {g: data.expected[g] for g in GRADS}, what="conv_backward_naive",
+                     case=data.case.name, tol=BACKWARD_FLOAT64)
     expect_inputs_unchanged(student)
 
 
@@ -260,7 +264,8 @@ def test_pool_backward_matches_numerical_gradient(student, fixtures, case):
 
 @pytest.mark.parametrize("fixtures", [pytest.param(s, marks=getattr(pytest.mark, s.name), id=s.name) for s in POOLS])
 def test_pool_does_not_modify_its_inputs(student, fixtures):
-    inputs = fixtures.load(fixtures.cases[1]).inputs
+    data = fixtures.load(fixtures.cases[1])
     student.reset_log()
-    fixtures.compute(student, **inputs)
+    got = fixtures.compute(student, **data.inputs)
+    expect_all_close(got, data.expected, what=fixtures.name, case=data.case.name, tol=BACKWARD_FLOAT64)
     expect_inputs_unchanged(student)

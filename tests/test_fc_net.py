@@ -23,12 +23,25 @@ from model_checks import (
 )
 
 
-_CONFIG = current_assignment(__file__)
-# Whether dropout_param['p'] (and FullyConnectedNet's `dropout`) is the probability of dropping a unit.
-DROPOUT_P_MEANS = _CONFIG.options.get("dropout_p_means", "drop")
-DROP_PROBABILITY = 0.4
-DROPOUT_OFF = 0.0 if DROPOUT_P_MEANS == "drop" else 1.0
-DROPOUT_ON = DROP_PROBABILITY if DROPOUT_P_MEANS == "drop" else 1.0 - DROP_PROBABILITY
+DROP_PROBABILITY = 0.4  # of each hidden unit, when dropout is on
+
+
+def dropout_policy():
+    """(FullyConnectedNet's dropout keyword, "drop" or "keep": what its value is the probability of), from the
+    assignment's options (dropout_keyword, dropout_p_means), read when a check runs."""
+    options = current_assignment(__file__).options
+    return options.get("dropout_keyword", "dropout"), options.get("dropout_p_means", "drop")
+
+
+def dropout_value(on):
+    """The keyword's value that turns dropout on (dropping DROP_PROBABILITY of the units) or off."""
+    drop = DROP_PROBABILITY if on else 0.0
+    return drop if dropout_policy()[1] == "drop" else 1.0 - drop
+
+
+def dropout_label(on=True):
+    """How the keyword reads in messages: "dropout=0.4" or "dropout_keep_ratio=0.6"."""
+    return f"{dropout_policy()[0]}={dropout_value(on):g}"
 
 
 # -- building the models on the student's side -------------------------------------
@@ -40,14 +53,23 @@ def build_two_layer_net(student, params, reg):
     return model
 
 
-def build_fc_net(student, params, reg, dropout=DROPOUT_OFF, seed=0):
+def build_fc_net(student, params, reg, dropout=False, seed=0):
+    """The student's FullyConnectedNet with ``params``; ``dropout`` on or off, in the assignment's keyword."""
     layers = len(params) // 2
     dims = [params["W1"].shape[0]] + [params[f"W{i}"].shape[1] for i in range(1, layers + 1)]
     model = student.call("fc_net.FullyConnectedNet", hidden_dims=dims[1:-1], input_dim=dims[0],
-                         num_classes=dims[-1], dropout=dropout, reg=reg, weight_scale=1e-2,
-                         dtype="float64", seed=seed)
+                         num_classes=dims[-1], reg=reg, weight_scale=1e-2, dtype="float64", seed=seed,
+                         **{dropout_policy()[0]: dropout_value(dropout)})
     load_params(student, model, params)
     return model
+
+
+def fc_param_shapes(dims):
+    """The parameters of a fully connected net of layer sizes ``dims`` (input, hidden..., classes)."""
+    shapes = {}
+    for i, (fan_in, fan_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
+        shapes[f"W{i}"], shapes[f"b{i}"] = (fan_in, fan_out), (fan_out,)
+    return shapes
 
 
 TWO_LAYER_NET = ModelKind("TwoLayerNet", build_two_layer_net)
@@ -108,9 +130,8 @@ def test_two_layer_net_initialisation(student):
     weight_scale = 0.05
     model = student.call("fc_net.TwoLayerNet", input_dim=100, hidden_dim=200, num_classes=20,
                          weight_scale=weight_scale)
-    params = model.params
-    expect_param_shapes(params, {"W1": (100, 200), "b1": (200,), "W2": (200, 20), "b2": (20,)}, what="TwoLayerNet")
-    expect_initialisation(params, weight_scale, what="TwoLayerNet(weight_scale=0.05)")
+    expect_initialisation(model.params, weight_scale, what="TwoLayerNet(weight_scale=0.05)",
+                          shapes={"W1": (100, 200), "b1": (200,), "W2": (200, 20), "b2": (20,)})
 
 
 @pytest.mark.two_layer_net
@@ -179,16 +200,18 @@ def test_fc_net_initialisation(student):
     weight_scale = 0.05
     model = student.call("fc_net.FullyConnectedNet", hidden_dims=[100, 80], input_dim=60, num_classes=50,
                          weight_scale=weight_scale, dtype="float64", seed=3)
-    expect_initialisation(model.params, weight_scale, what="FullyConnectedNet(weight_scale=0.05)")
+    expect_initialisation(model.params, weight_scale, what="FullyConnectedNet(weight_scale=0.05)",
+                          shapes=fc_param_shapes([60, 100, 80, 50]))
 
 
 @pytest.mark.fc_net
 def test_fc_net_params_have_the_requested_dtype(student):
     float32 = student.call("fc_net.FullyConnectedNet", hidden_dims=[4, 4], input_dim=5, num_classes=3, seed=0)
-    expect_dtypes(float32.params, "float32", what="FullyConnectedNet() with the default dtype=np.float32")
+    shapes = fc_param_shapes([5, 4, 4, 3])
+    expect_dtypes(float32.params, "float32", what="FullyConnectedNet() with the default dtype=np.float32", shapes=shapes)
     float64 = student.call("fc_net.FullyConnectedNet", hidden_dims=[4, 4], input_dim=5, num_classes=3,
                            dtype="float64", seed=0)
-    expect_dtypes(float64.params, "float64", what="FullyConnectedNet(dtype='float64')")
+    expect_dtypes(float64.params, "float64", what="FullyConnectedNet(dtype='float64')", shapes=shapes)
 
 
 @pytest.mark.fc_net
@@ -246,18 +269,18 @@ def test_fc_net_regularisation_of_the_gradients(student):
 DROPOUT_CASE = FC.cases[1]
 
 
-def dropout_net(student, inputs, dropout=DROPOUT_ON, seed=7):
+def dropout_net(student, inputs, dropout=True, seed=7):
     return FC_NET.model(student, inputs, reg=0.0, dropout=dropout, seed=seed)
 
 
 @pytest.mark.fc_net_dropout
 def test_fc_net_dropout_is_the_identity_in_test_mode(student):
     inputs = FC.load(DROPOUT_CASE).inputs
-    expected = dropout_net(student, inputs, dropout=DROPOUT_OFF).loss(inputs["X"])
+    expected = dropout_net(student, inputs, dropout=False).loss(inputs["X"])
     model = dropout_net(student, inputs)
     for attempt in ("first", "second"):
         expect_close(model.loss(inputs["X"]), expected, tol=FORWARD_FLOAT64, case=DROPOUT_CASE.name,
-                     what=f"FullyConnectedNet(dropout={DROPOUT_ON}).loss(X) ({attempt} call), the scores in test "
+                     what=f"FullyConnectedNet({dropout_label()}).loss(X) ({attempt} call), the scores in test "
                           "mode, expected equal to the scores of the same net without dropout")
 
 
@@ -265,13 +288,13 @@ def test_fc_net_dropout_is_the_identity_in_test_mode(student):
 def test_fc_net_dropout_changes_the_loss_in_train_mode(student):
     inputs = FC.load(DROPOUT_CASE).inputs
     X, y = inputs["X"], inputs["y"]
-    without, _ = loss_and_grads(dropout_net(student, inputs, dropout=DROPOUT_OFF), X, y, "FullyConnectedNet")
+    without, _ = loss_and_grads(dropout_net(student, inputs, dropout=False), X, y, "FullyConnectedNet")
     with_dropout, _ = loss_and_grads(dropout_net(student, inputs), X, y, "FullyConnectedNet")
     without = as_number(without, "FullyConnectedNet", DROPOUT_CASE.name)
     with_dropout = as_number(with_dropout, "FullyConnectedNet", DROPOUT_CASE.name)
     if abs(with_dropout - without) <= 1e-6 * max(1.0, abs(without)):
         raise GradingFailure(
-            f"FullyConnectedNet(dropout={DROPOUT_ON}, seed=7).loss(X, y), case '{DROPOUT_CASE.name}': the loss in "
+            f"FullyConnectedNet({dropout_label()}, seed=7).loss(X, y), case '{DROPOUT_CASE.name}': the loss in "
             f"train mode ({with_dropout:.6g}) equals the loss without dropout ({without:.6g}); with labels, the "
             "dropout layers should run in train mode and drop units."
         )
@@ -287,7 +310,7 @@ def test_fc_net_dropout_drops_the_requested_share_of_units(student):
     rng = np.random.default_rng(430)
     params = {"W1": np.ones((1, hidden)), "b1": np.zeros(hidden),
               "W2": rng.standard_normal((hidden, 2)), "b2": np.zeros(2)}
-    model = FC_NET.build(student, params, 0.0, dropout=DROPOUT_ON, seed=7)
+    model = FC_NET.build(student, params, 0.0, dropout=True, seed=7)
     _, grads = loss_and_grads(model, np.ones((1, 1)), np.array([0]), "FullyConnectedNet")
     dW1 = np.asarray(grad_of(grads, "W1", "FullyConnectedNet"), dtype=np.float64)
     if dW1.shape != (1, hidden):
@@ -296,10 +319,10 @@ def test_fc_net_dropout_drops_the_requested_share_of_units(student):
     dropped = float(np.mean(dW1 == 0))
     if abs(dropped - DROP_PROBABILITY) > 0.1:
         raise GradingFailure(
-            f"FullyConnectedNet(dropout={DROPOUT_ON}, seed=7) in train mode dropped {dropped:.0%} of the "
+            f"FullyConnectedNet({dropout_label()}, seed=7) in train mode dropped {dropped:.0%} of the "
             f"{hidden} units of its hidden layer (those whose grads['W1'] column is zero); expected about "
-            f"{DROP_PROBABILITY:.0%}. The `dropout` argument is the probability of "
-            f"{'dropping' if DROPOUT_P_MEANS == 'drop' else 'keeping'} a unit, passed on as dropout_param['p']."
+            f"{DROP_PROBABILITY:.0%}. The `{dropout_policy()[0]}` argument is the probability of "
+            f"{'dropping' if dropout_policy()[1] == 'drop' else 'keeping'} a unit, passed on as dropout_param['p']."
         )
 
 
@@ -310,7 +333,7 @@ def test_fc_net_dropout_with_a_seed_is_repeatable(student):
     model = dropout_net(student, inputs)
     first, first_grads = loss_and_grads(model, X, y, "FullyConnectedNet")
     second, second_grads = loss_and_grads(model, X, y, "FullyConnectedNet")
-    what = f"FullyConnectedNet(dropout={DROPOUT_ON}, seed=7).loss(X, y) called twice"
+    what = f"FullyConnectedNet({dropout_label()}, seed=7).loss(X, y) called twice"
     hint = " (the seed should reach every dropout layer through dropout_param['seed'])"
     expect_close(as_number(second, "FullyConnectedNet"), as_number(first, "FullyConnectedNet"), tol=FORWARD_FLOAT64,
                  what=f"{what}: the second loss{hint}", case=DROPOUT_CASE.name)
@@ -325,4 +348,4 @@ def test_fc_net_dropout_with_a_seed_is_repeatable(student):
 def test_fc_net_dropout_gradients_match_numerical_gradient(student, layer):
     inputs = FC.load(DROPOUT_CASE).inputs
     check_numerical_gradients(student, FC_NET, inputs, [f"W{layer}", f"b{layer}"], f"{DROPOUT_CASE.name}_dropout",
-                              reg=0.0, dropout=DROPOUT_ON, seed=7)
+                              reg=0.0, dropout=True, seed=7)

@@ -8,10 +8,12 @@ in config (velocity, cache, m, v, t) are separate checks, so a rule that
 updates the weights right but keeps its state under another name loses only
 the state's share.
 """
+import fnmatch
+
 import numpy as np
 import pytest
 
-from autograder.compare import expect_close, expect_items
+from autograder.compare import expect_all_close, expect_close, expect_items
 from autograder.errors import GradingFailure
 from autograder.fixtures import Case, FixtureSet
 from autograder.inputs import away_from
@@ -20,7 +22,7 @@ from autograder.tolerances import EXACT_FLOAT64, FORWARD_FLOAT64
 STEPS = 3  # consecutive updates per case: the state of step 1 is used by steps 2 and 3
 GRADIENT_MARGIN = 0.1  # every gradient element is at least this far from 0 (see make_inputs)
 
-# Each rule's hyperparameters with their defaults (shared/API.md), and the state it keeps in config.
+# Each rule's hyperparameters with their defaults (optim.py's docstrings), and the state it keeps in config.
 HYPERPARAMETERS = {
     "sgd": {"learning_rate": 1e-2},
     "sgd_momentum": {"learning_rate": 1e-2, "momentum": 0.9},
@@ -54,21 +56,10 @@ def run_steps(student, rule, inputs, count, case=None):
         if step > 1:
             config = expect_config(results[-1][1], rule, step - 1, case)
         result = student.call(f"optim.{rule}", w, inputs["dw"][step - 1], config=config)
-        allow_config_changes(student)
         next_w, returned = expect_items(result, 2, what=f"{rule} at step {step}", case=case)
         results.append((next_w, returned))
         w = next_w
     return results
-
-
-def allow_config_changes(student):
-    """Forget that the last call changed its config: a rule updates its config and returns it.
-
-    The log of changed inputs then names only w and dw, both in the automatic
-    notes under a question's result and in test_update_does_not_modify_w_or_dw.
-    """
-    record = student.calls[-1]
-    record.mutated = [name for name in record.mutated if not name.startswith("config")]
 
 
 def expect_config(config, rule, step, case):
@@ -219,7 +210,10 @@ def test_update_state(student, rule, case, step):
 def test_update_stores_the_defaults_in_config(student, rule):
     case = rule.cases[0]  # config=None: every hyperparameter takes its default
     data = rule.load(case)
-    _, config = run_steps(student, rule.name, data.inputs, 1, case.name)[-1]
+    next_w, config = run_steps(student, rule.name, data.inputs, 1, case.name)[-1]
+    # Credit only when the update is right too: a stub keeps the defaults its starter sets, and computes nothing.
+    expect_close(next_w, data.expected["next_w.1"], what=f"{rule.name}: next_w after step 1", case=case.name,
+                 tol=FORWARD_FLOAT64)
     config = expect_config(config, rule.name, 1, case.name)
     for key in HYPERPARAMETERS[rule.name]:
         got = config_entry(config, key, rule.name, 1, case.name,
@@ -230,15 +224,23 @@ def test_update_stores_the_defaults_in_config(student, rule):
 
 
 @pytest.mark.parametrize("rule", per_rule(RULES))
-def test_update_does_not_modify_w_or_dw(student, rule):
-    # The config dict may be updated in place (the rule returns it); the arrays w and dw may not.
+def test_update_changes_only_what_the_assignment_allows(student, rule, assignment):
+    """Which arguments a rule may update in place is the assignment's `writes:` (CS231n's optim.py allows w
+    and config); any other change (dw, always) is a mistake. Credit only when the updates are right too."""
     case = rule.cases[-1]  # from a given config (and state, for the stateful rules)
+    data = rule.load(case)
     student.reset_log()
-    run_steps(student, rule.name, rule.load(case).inputs, STEPS, case.name)
-    for record in student.calls:  # run_steps has dropped the config's changes from the log
+    results = run_steps(student, rule.name, data.inputs, STEPS, case.name)
+    expect_all_close({f"next_w.{step}": next_w for step, (next_w, _) in enumerate(results, start=1)},
+                     {f"next_w.{step}": data.expected[f"next_w.{step}"] for step in range(1, STEPS + 1)},
+                     what=rule.name, case=case.name, tol=FORWARD_FLOAT64)
+    allowed = sorted({name for pattern, names in assignment.writes
+                      if fnmatch.fnmatchcase(f"optim.{rule.name}", pattern) for name in names})
+    for record in student.calls:
         if record.mutated:
             raise GradingFailure(
                 f"{rule.name}, case '{case}': {record.target} changed its input {', '.join(record.mutated)} in place; "
-                "compute next_w as a new array (next_w = w - ..., not w -= ...) and leave w and dw as "
-                "they were. (Updating the arrays inside config is fine: config is returned.)"
+                f"leave it as it was" + (f" (only {' and '.join(allowed)} may be updated in place in this "
+                                          "assignment)." if allowed else ": compute next_w as a new array "
+                                          "(next_w = w - ..., not w -= ...).")
             )

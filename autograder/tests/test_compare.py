@@ -4,7 +4,7 @@ import pytest
 
 from autograder.compare import expect_close, expect_items
 from autograder.errors import GradingFailure
-from autograder.tolerances import FORWARD_FLOAT64, Tolerance
+from autograder.tolerances import EXACT_FLOAT64, FORWARD_FLOAT64, Tolerance
 
 TOL = Tolerance(rtol=1e-7, atol=1e-9, reason="test")
 EXPECTED = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -6.0]])
@@ -17,10 +17,26 @@ def failure(got, expected=EXPECTED, **kwargs) -> str:
     return str(caught.value)
 
 
-def test_none_asks_about_a_return_statement():
+def test_none_reads_as_not_implemented_yet_or_a_missing_return():
     message = failure(None)
-    assert message.startswith("f: out, case '2x3': expected a numpy array of shape (2, 3), got None.")
-    assert "return statement" in message
+    assert message.startswith("f: out, case '2x3': expected a numpy array of shape (2, 3), got None: not "
+                              "implemented yet?")
+    assert "`pass` returns None" in message and "return statement" in message
+    with pytest.raises(GradingFailure, match="got None: not implemented yet"):
+        expect_items(None, 2, what="f")
+
+
+def test_float32_results_are_told_about_their_precision():
+    expected = EXPECTED / 3  # not exact in float32
+    message = failure(expected.astype(np.float32), expected, tol=EXACT_FLOAT64)
+    assert "got has dtype float32" in message and "Keep float64" in message
+    assert "float32" not in failure(expected.astype(np.float32) + 1, expected, tol=EXACT_FLOAT64).split("hint")[-1]
+
+
+def test_a_single_number_is_never_called_all_zeros():
+    with pytest.raises(GradingFailure) as caught:
+        expect_close(0.0, 1.0, what="t", tol=EXACT_FLOAT64)
+    assert "all zeros" not in str(caught.value)
 
 
 def test_a_tuple_is_named_with_its_length():

@@ -13,9 +13,15 @@ VARIANTS = [
     Variant("sgd_default_learning_rate_1e-3", "optim.py", loses=("sgd",), may_lose=TRAINING,
             old='config.setdefault("learning_rate", 1e-2)\n\n    # BEGIN SOLUTION: compute next_w',
             new='config.setdefault("learning_rate", 1e-3)\n\n    # BEGIN SOLUTION: compute next_w'),
-    Variant("sgd_updates_w_in_place", "optim.py", loses=("sgd",), may_lose=TRAINING,
+    # autograder.yml's writes: allows w to change in place (CS231n's optim.py does); a course that forbids it
+    # says so there, and the same code then loses points.
+    Variant("sgd_updates_w_in_place_where_the_config_forbids_it", "optim.py", loses=("sgd",), may_lose=TRAINING,
+            config={"writes": {"optim.*": ["config"]}},
             old='next_w = w - config["learning_rate"] * dw\n',
             new='w -= config["learning_rate"] * dw\n    next_w = w\n'),
+    Variant("sgd_scales_dw_in_place", "optim.py", loses=("sgd",), may_lose=TRAINING,
+            old='next_w = w - config["learning_rate"] * dw\n',
+            new='dw *= config["learning_rate"]\n    next_w = w - dw\n'),
     Variant("sgd_step_uphill", "optim.py", loses=("sgd",), may_lose=TRAINING,
             old='next_w = w - config["learning_rate"] * dw\n', new='next_w = w + config["learning_rate"] * dw\n'),
     # Right with the default config only.
@@ -100,6 +106,9 @@ VARIANTS = [
     Variant("xavier_ignores_the_seed", "weights.py", loses=("xavier",),
             old="rng = np.random.default_rng(seed)", new="rng = np.random.default_rng()"),
     # -- correct alternatives -------------------------------------------------------
+    Variant("sgd_updates_w_in_place_as_cs231n_allows", "optim.py",
+            old='next_w = w - config["learning_rate"] * dw\n',
+            new='w -= config["learning_rate"] * dw\n    next_w = w\n'),
     Variant("sgd_with_get_and_a_fresh_config", "optim.py", function="sgd", new='''
         def sgd(w, dw, config=None):
             config = dict(config or {})
