@@ -38,6 +38,24 @@ def _describe_kind(value: Any) -> str:
     return f"a {type(value).__name__} ({value!r:.60})"
 
 
+def describe_value(value: Any) -> str:
+    """What came back, for a message: "None: not implemented yet? ...", "a list of 3 items", ..."""
+    return f"None: {NOT_IMPLEMENTED_HINT}" if value is None else _describe_kind(value)
+
+
+def expect_array(got: Any, shape: tuple, *, what: str, case: str | None = None, kinds: str = "iuf") -> np.ndarray:
+    """``got`` if it is a numpy array of ``shape`` whose dtype kind is in ``kinds`` (for checks of properties,
+    not values); a failure that says what came back otherwise."""
+    where = _prefix(what, case)
+    numeric = "floating-point" if kinds == "f" else "numeric"
+    if type(got) is not np.ndarray or got.dtype.kind not in kinds:
+        kind = f"an array of dtype {got.dtype}" if type(got) is np.ndarray else describe_value(got)
+        raise GradingFailure(f"{where}: expected a {numeric} numpy array of shape {tuple(shape)}, got {kind}.")
+    if got.shape != tuple(shape):
+        raise GradingFailure(f"{where}: wrong shape: expected {tuple(shape)}, got {got.shape}.")
+    return got
+
+
 def _prefix(what: str, case: str | None) -> str:
     return f"{what}, case '{case}'" if case else what
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from autograder.compare import expect_close
+from autograder.compare import NOT_IMPLEMENTED_HINT, expect_close
 from autograder.errors import GradingFailure
 from autograder.tolerances import FINITE_DIFFERENCE_STEP, NUMERICAL_GRADIENT, Tolerance
 
@@ -61,13 +61,13 @@ def numerical_gradient(
 
 
 def _as_output(value: Any, shape: tuple, wrt: str) -> np.ndarray:
-    out = np.asarray(value, dtype=np.float64) if value is not None else None
-    if out is None or out.shape != shape:
-        got = "None" if out is None else f"shape {out.shape}"
-        raise GradingFailure(
-            f"while differentiating numerically with respect to {wrt}, the function returned "
-            f"{got} instead of an output of shape {shape}"
-        )
+    if value is None:
+        raise GradingFailure(f"while differentiating numerically with respect to {wrt}, the function returned None "
+                             f"instead of an output of shape {shape}: {NOT_IMPLEMENTED_HINT}")
+    out = np.asarray(value, dtype=np.float64)
+    if out.shape != shape:
+        raise GradingFailure(f"while differentiating numerically with respect to {wrt}, the function returned "
+                             f"shape {out.shape} instead of an output of shape {shape}")
     return out
 
 

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from autograder.compare import expect_close, expect_items
+from autograder.compare import describe_value, expect_close, expect_items
 from autograder.errors import GradingFailure
 from autograder.gradcheck import BatchEvaluator
 from autograder.tolerances import INIT_STATISTICS, KINK_MARGIN, Tolerance
@@ -51,16 +51,19 @@ def as_number(loss: Any, what: str, case: str | None = None) -> float:
         return float(loss)
     if type(loss) is np.ndarray and loss.ndim == 0 and loss.dtype.kind == "f":
         return float(loss)
-    got = f"an array of shape {loss.shape}" if type(loss) is np.ndarray else type(loss).__name__
-    raise GradingFailure(f"{what}.loss(X, y), case '{case}': the loss should be a number, got {got}.")
+    got = f"an array of shape {loss.shape}" if type(loss) is np.ndarray else describe_value(loss)
+    where = f"{what}.loss(X, y)" + (f", case '{case}'" if case else "")
+    raise GradingFailure(f"{where}: the loss should be a number, got {got}.")
 
 
 def grad_of(grads: Mapping[str, Any], name: str, what: str, case: str | None = None) -> Any:
     if name not in grads:
-        raise GradingFailure(
-            f"{what}.loss(X, y), case '{case}': grads has no entry '{name}' (it has {sorted(grads)}); "
-            "grads must have the same keys as params."
-        )
+        where = f"{what}.loss(X, y)" + (f", case '{case}'" if case else "")
+        if not grads:
+            raise GradingFailure(f"{where}: grads is empty: is loss not implemented yet? It must give the gradient "
+                                 "of every entry of params.")
+        raise GradingFailure(f"{where}: grads has no entry '{name}' (it has {sorted(grads)}); "
+                             "grads must have the same keys as params.")
     return grads[name]
 
 
@@ -89,7 +92,10 @@ def expect_param_shapes(params: Any, expected: Mapping[str, tuple], what: str, c
     """``params`` has exactly the expected names, each with the expected shape."""
     where = f"{what}.params" + (f", case '{case}'" if case else "")
     if not isinstance(params, dict):
-        raise GradingFailure(f"{where}: expected a dictionary, got {type(params).__name__}.")
+        raise GradingFailure(f"{where}: expected a dictionary, got {describe_value(params)}.")
+    if not params and expected:
+        raise GradingFailure(f"{where} is empty: is __init__ not implemented yet? It should create "
+                             f"{', '.join(sorted(expected))}.")
     missing = sorted(set(expected) - set(params))
     extra = sorted(set(params) - set(expected))
     if missing or extra:

@@ -4,7 +4,7 @@ The trusted side never imports torch. It builds the student's modules
 through the ``student`` object, and everything that needs them alive (load
 weights, forward, backward, list submodules, train) runs on the student's
 side as a probe of autograder/probes/torch_modules.py, which returns numpy
-arrays. Weights are fixed per case (declared here from API.md's names, so a
+arrays. Weights are fixed per case (declared here from the names in attention.py's docstrings, so a
 wrong submodule name or an extra bias is reported by name), modules run in
 float64 and eval mode, and every random draw is seeded.
 
@@ -19,7 +19,7 @@ import re
 import numpy as np
 import pytest
 
-from autograder.compare import expect_close
+from autograder.compare import describe_value, expect_close
 from autograder.errors import GradingFailure, StudentRaised
 from autograder.fixtures import Case, FixtureSet
 from autograder.gradcheck import check_gradient
@@ -52,7 +52,7 @@ def run_probe(student, probe, label, *args, **kwargs):
         raise StudentRaised(label, exc.exc_type, summary, exc.details) from None
 
 
-# What API.md says of each class's parameters, for messages about a wrong state_dict.
+# What attention.py's docstrings say of each class's parameters, for messages about a wrong state_dict.
 NO_BIAS = {"q_proj", "k_proj", "v_proj", "out_proj"}
 SUBMODULES = {
     SDPA: "q_proj, k_proj, v_proj (nn.Linear(dim, inner_dim, bias=False) each)",
@@ -61,23 +61,23 @@ SUBMODULES = {
 
 
 def state_problems(cls, report):
-    """One sentence per difference between the module's parameters and API.md's."""
+    """One sentence per difference between the module's parameters and the docstring's."""
     have = ", ".join(report["names"]) or "no parameters at all"
     problems = []
     extra = []
     for name in report["only_in_module"]:
         owner, _, kind = name.rpartition(".")
         if kind == "bias" and owner.rpartition(".")[2] in NO_BIAS:
-            problems.append(f"unexpected parameter {name}: API.md says {owner.rpartition('.')[2]} has no bias "
+            problems.append(f"unexpected parameter {name}: the docstring says {owner.rpartition('.')[2]} has no bias "
                             "(nn.Linear(..., bias=False)).")
         else:
             extra.append(name)
     if report["only_in_state"]:
         problems.append(f"{cls} has no parameter {', '.join(report['only_in_state'])}; it has {have}.")
     if extra:
-        problems.append(f"{cls} has parameters that API.md does not list: {', '.join(extra)}.")
+        problems.append(f"{cls} has parameters that its docstring does not list: {', '.join(extra)}.")
     for name, wanted, got in report["mismatched"]:
-        problems.append(f"{cls}.{name} has shape {tuple(got)}; API.md's layout gives {tuple(wanted)} "
+        problems.append(f"{cls}.{name} has shape {tuple(got)}; the docstring's layout gives {tuple(wanted)} "
                         "(nn.Linear(in, out) keeps a weight of shape (out, in)).")
     return problems
 
@@ -88,7 +88,10 @@ def build(student, cls, ctor_args, state, case=None):
     report = run_probe(student, "load_state", cls, module, state, dtype="float64", strict=True)
     if not report["loaded"]:
         where = f" (case '{case}')" if case else ""
-        raise GradingFailure(f"{cls}'s parameters should be the ones API.md lists{where}, from the submodules "
+        if not report["names"]:  # a starter's __init__ left as `pass`: nothing built yet
+            raise GradingFailure(f"{cls}{where} has no parameters at all: is __init__ not implemented yet? It should "
+                                 f"create the submodules {SUBMODULES[cls]}.")
+        raise GradingFailure(f"{cls}'s parameters should be the ones its docstring lists{where}, from the submodules "
                              f"{SUBMODULES[cls]}:\n- " + "\n- ".join(state_problems(cls, report)))
     return module
 
@@ -113,7 +116,8 @@ def weights_of(inputs):
 def expect_array(got, shape, what, case):
     """Fail unless ``got`` is a float array of ``shape`` (for checks whose values are not compared)."""
     if type(got) is not np.ndarray:
-        raise GradingFailure(f"{what}, case '{case}': expected a tensor of shape {tuple(shape)}, got {got!r:.80}.")
+        raise GradingFailure(f"{what}, case '{case}': expected a tensor of shape {tuple(shape)}, got "
+                             f"{describe_value(got) if got is None else repr(got)[:80]}.")
     if got.shape != tuple(shape):
         raise GradingFailure(f"{what}, case '{case}': wrong shape: expected {tuple(shape)}, got {got.shape}.")
 
@@ -181,7 +185,7 @@ SDPA_MISTAKES = {
 }
 ENCODER_MISTAKES = {
     "post_ln": ("a Post-LN layer (a norm after each residual sum)",
-                "API.md's layer is Pre-LN: x + out_proj(attn(norm1(x))), then x + fc2(relu(fc1(norm2(x))))"),
+                "The docstring's layer is Pre-LN: x + out_proj(attn(norm1(x))), then x + fc2(relu(fc1(norm2(x))))"),
     "no_attention_residual": ("a layer with no residual connection around the attention", "add the block's input x back"),
     "no_mlp_residual": ("a layer with no residual connection around the MLP", "add the block's input x back"),
     "no_relu": ("a layer with no relu between fc1 and fc2", "apply torch.relu to fc1's output"),

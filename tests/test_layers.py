@@ -11,7 +11,7 @@ from math import prod
 import numpy as np
 import pytest
 
-from autograder.compare import expect_all_close, expect_close, expect_items
+from autograder.compare import expect_all_close, expect_array, expect_close, expect_items
 from autograder.run import current_assignment
 from autograder.errors import GradingFailure
 from autograder.fixtures import Case, FixtureSet
@@ -170,16 +170,6 @@ def per_case(sets, count=None):
 def per_set(sets):
     return [pytest.param(fixture_set, marks=getattr(pytest.mark, fixture_set.name), id=fixture_set.name)
             for fixture_set in sets]
-
-
-def expect_array(got, shape, *, what, case):
-    """``got`` if it is a numeric array of this shape; a failure that says what came back otherwise."""
-    if type(got) is not np.ndarray or got.dtype.kind not in "iuf":
-        kind = f"an array of dtype {got.dtype}" if isinstance(got, np.ndarray) else f"a {type(got).__name__}"
-        raise GradingFailure(f"{what}, case '{case}': expected a numeric numpy array of shape {shape}, got {kind}.")
-    if got.shape != shape:
-        raise GradingFailure(f"{what}, case '{case}': wrong shape: expected {shape}, got {got.shape}.")
-    return got
 
 
 def large_scores(rng, shape):

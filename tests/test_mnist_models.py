@@ -24,6 +24,7 @@ import pytest
 
 from autograder import datasets, predictions, training
 from autograder.run import current_assignment
+from autograder.compare import describe_value
 from autograder.errors import GradingFailure
 from autograder.student import Handle
 
@@ -34,7 +35,7 @@ NUM_CLASSES = 10
 
 @dataclass(frozen=True)
 class Rules:
-    """What API.md demands of one builder."""
+    """What mnist_models.py's docstring demands of one builder."""
 
     name: str  # e.g. "build_mlp()"
     allowed: tuple  # torch.nn layer names
@@ -66,7 +67,7 @@ def describe(student, builder, rules):
     """The builder's model as plain data; the student's errors (a stub, an exception) propagate."""
     model = student.call(builder)
     if not isinstance(model, Handle):
-        shown = "None (is a return statement missing?)" if model is None else type(model).__name__
+        shown = describe_value(model) if model is None else type(model).__name__
         raise GradingFailure(f"{rules.name} should return an nn.Sequential; it returned {shown}.")
     return student.run_probe("layer_stack.describe_sequential", model)
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from autograder.errors import GradingFailure
-from model_checks import accuracy, load_params, softmax_cross_entropy
+from model_checks import accuracy, as_number, grad_of, load_params, loss_and_grads, softmax_cross_entropy
 
 IRIS_CSV = Path(__file__).resolve().parent / "data" / "iris.csv"
 
@@ -66,8 +66,13 @@ def stratified_split(X, y, num_test, seed):
     return X[~test], y[~test], X[test], y[test]
 
 
-def train(student, model, X_train, y_train, X_val, y_val, **solver_args):
-    """Train ``model`` with the provided Solver, in the student's process."""
+def train(student, model, X_train, y_train, X_val, y_val, what="the model", **solver_args):
+    """Train ``model`` with the provided Solver, in the student's process, once its loss gives a number and a
+    gradient for every parameter (else the Solver's own KeyError would hide what is missing)."""
+    loss, grads = loss_and_grads(model, X_train[:2], y_train[:2], what)
+    as_number(loss, what)
+    for name in sorted(model.params):
+        grad_of(grads, name, what)
     data = {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
     solver = student.call("solver.Solver", model, data, verbose=False, **solver_args)
     solver.train()
@@ -88,7 +93,7 @@ CONV_SOLVER = dict(update_rule="sgd", optim_config={"learning_rate": 0.05}, batc
 
 
 def expect_fits_training_set(student, model, X, y, what, solver_args, hint):
-    train(student, model, X, y, X, y, **solver_args)
+    train(student, model, X, y, X, y, what=what, **solver_args)
     got = accuracy(model.loss(X), y, what=f"{what}.loss(X_train) after training")
     if got < 1.0:
         raise GradingFailure(
@@ -144,7 +149,7 @@ def iris_scores(student):
     try:
         model = student.call("fc_net.TwoLayerNet", input_dim=4, hidden_dim=16, num_classes=3)
         load_params(student, model, he_initialisation(530, fc_shapes([4, 16, 3])))
-        train(student, model, X_train, y_train, X_train, y_train, **IRIS_SOLVER)
+        train(student, model, X_train, y_train, X_train, y_train, what="TwoLayerNet", **IRIS_SOLVER)
         return model.loss(X_train), y_train, model.loss(X_test), y_test
     except Exception as exc:  # each test reports it as its own failure
         return exc

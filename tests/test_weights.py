@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pytest
 
+from autograder.compare import describe_value
 from autograder.errors import GradingFailure
 from autograder.tolerances import KS_FALSE_FAILURE_RATE, STANDARD_ERRORS
 
@@ -34,7 +35,7 @@ def draw(student, fan_in, fan_out, seed=SEED):
     w = student.call("weights.xavier_uniform", fan_in, fan_out, seed=seed)
     where = f"xavier_uniform({fan_in}, {fan_out}, seed={seed})"
     if type(w) is not np.ndarray or w.dtype.kind != "f":
-        kind = f"an array of dtype {w.dtype}" if isinstance(w, np.ndarray) else f"a {type(w).__name__}"
+        kind = f"an array of dtype {w.dtype}" if type(w) is np.ndarray else describe_value(w)
         raise GradingFailure(f"{where}: expected a floating-point numpy array of shape ({fan_in}, {fan_out}), "
                              f"got {kind}.")
     if w.size != fan_in * fan_out:

@@ -20,6 +20,21 @@ VARIANTS = [
     Variant("affine_backward_dw_divided_by_n", "layers.py", loses=("affine",), may_lose=NETS + ("vectorized",),
             old="dw = x.reshape(x.shape[0], -1).T @ dout",
             new="dw = x.reshape(x.shape[0], -1).T @ dout / x.shape[0]"),
+    # A function that never returns costs one per-call deadline, once: later calls fail at once (autograder.breaker).
+    Variant("relu_forward_loops_forever", "layers.py", loses=("relu",), may_lose=NETS, function="relu_forward", new='''
+        def relu_forward(x):
+            while True:
+                x = x + 0
+    '''),
+    # CS231n's starter: the names set to None, a `pass`, the rest of the function as handed out.
+    Variant("relu_forward_left_as_a_pass_stub", "layers.py", loses=("relu",), may_lose=NETS, function="relu_forward",
+            new='''
+        def relu_forward(x):
+            out = None
+            pass
+            cache = x
+            return out, cache
+    '''),
     Variant("relu_forward_in_place", "layers.py", loses=("relu",), may_lose=NETS,
             old="out = np.maximum(x, 0)", new="x[x < 0] = 0\n    out = x"),
     # np.max reduces along an axis (here axis 0); np.maximum is the elementwise maximum.

@@ -29,6 +29,7 @@ from autograder import audit
 from autograder.build import build_zip
 from autograder.config import Config, load_config
 from autograder.grading import GradeReport, grade
+from autograder.template import render_pass_stubs
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 PARALLEL_RUNS = 2  # CI has two cores; each sandboxed run is mostly one child process
@@ -101,6 +102,15 @@ class Grades:
     def template(self, config: Config) -> GradeReport:
         return self._once.get(("template", config.path), lambda: grade(
             config.template_dir, config, self._folder(config, "template") / "results.json", backend="inprocess"))
+
+    def pass_stubs(self, config: Config) -> GradeReport:
+        """The template as CS231n-style starters write it: every solution a ``pass`` (and None results)."""
+        def run() -> GradeReport:
+            folder = self._folder(config, "pass-stubs") / "submission"
+            render_pass_stubs(config, folder)
+            return grade(folder, config, backend="inprocess")
+
+        return self._once.get(("pass_stubs", config.path), run)
 
     def audit(self, config: Config) -> tuple[audit.Baseline, dict[str, audit.VariantResult]]:
         def run() -> tuple[audit.Baseline, dict[str, audit.VariantResult]]:

@@ -56,6 +56,17 @@ def test_template_earns_nothing_and_says_why(assignment, grades):
         assert reason in result.output, f"{result.question.label}: {result.output}"
 
 
+def test_untouched_pass_stubs_earn_nothing_and_say_not_implemented_yet(assignment, grades):
+    """A starter written as CS231n writes them (results set to None, then `pass`) computes nothing: every
+    property check (inputs unchanged, defaults kept, shapes) must fail with it, not only the value checks."""
+    reasons = template_reasons(assignment)
+    for result in grades.pass_stubs(assignment).results:
+        assert result.score == 0, f"{result.question.label}: untouched pass stubs earn {result.score}: {result.output}"
+        if result.max_score:
+            reason = reasons.get(result.question.name, "not implemented yet")
+            assert reason in result.output, f"{result.question.label}: {result.output}"
+
+
 def test_template_and_reference_have_the_same_maximum(assignment, grades):
     """A question's maximum never depends on the submission (a skipped check counts alike for both)."""
     reference = {r.question.name: r.max_score for r in grades.reference(assignment).results}

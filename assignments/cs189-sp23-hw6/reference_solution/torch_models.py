@@ -1,0 +1,57 @@
+"""Question 7 in PyTorch: the models of the Colab notebook, as builders the grader trains itself.
+
+Each builder returns an ``nn.Sequential`` of torch.nn layers used directly (no
+subclass, no nested nn.Sequential). The grader reads its layers, rebuilds the
+same model with a fresh initialisation and trains it with a fixed recipe (Adam,
+cross-entropy on the model's outputs); your code chooses the architecture.
+Allowed layers: nn.Linear, nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.BatchNorm1d,
+nn.BatchNorm2d, nn.Dropout, nn.Dropout2d, nn.ReLU, nn.LeakyReLU, nn.Tanh,
+nn.Sigmoid, nn.GELU, nn.Flatten, and a final nn.Softmax or nn.LogSoftmax (the
+grader then trains the layers before it on the logits).
+
+- build_fashion_mlp: a fully connected network for Fashion-MNIST images given
+  flattened, (B, 784) -> (B, 10) class scores; validation accuracy >= 0.82.
+- build_cifar_cnn: a convolutional network for CIFAR-10, (B, 3, 32, 32) -> (B, 10);
+  its predictions for the test set are also scored, as on Kaggle (predictions.csv).
+"""
+from torch import nn
+
+
+def build_fashion_mlp():
+    """An MLP for flattened 28x28 grey images: (B, 784) -> (B, 10)."""
+    # BEGIN SOLUTION: return an nn.Sequential of nn.Linear layers with nonlinearities between them, (B, 784) -> (B, 10)
+    return nn.Sequential(
+        nn.Linear(784, 256),
+        nn.ReLU(),
+        nn.Dropout(0.2),
+        nn.Linear(256, 128),
+        nn.ReLU(),
+        nn.Linear(128, 10),
+    )
+    # END SOLUTION
+
+
+def build_cifar_cnn():
+    """A CNN for 32x32 colour images: (B, 3, 32, 32) -> (B, 10)."""
+    # BEGIN SOLUTION: return an nn.Sequential of convolutions, pooling and a classifier, (B, 3, 32, 32) -> (B, 10)
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1),
+        nn.BatchNorm2d(32),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # (B, 32, 16, 16)
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.BatchNorm2d(64),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # (B, 64, 8, 8)
+        nn.Conv2d(64, 128, 3, padding=1),
+        nn.BatchNorm2d(128),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # (B, 128, 4, 4)
+        nn.Flatten(),
+        nn.Dropout(0.3),
+        nn.Linear(128 * 4 * 4, 256),
+        nn.ReLU(),
+        nn.Dropout(0.3),
+        nn.Linear(256, 10),
+    )
+    # END SOLUTION
