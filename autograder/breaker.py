@@ -136,7 +136,7 @@ def innermost_function(traceback: Any, workspace: Path) -> str | None:
     folder = str(workspace.resolve())
     while traceback is not None:
         code = traceback.tb_frame.f_code
-        if str(Path(code.co_filename).resolve().parent) == folder:
+        if not code.co_filename.startswith("<") and str(Path(code.co_filename).resolve().parent) == folder:
             found = f"{Path(code.co_filename).stem}.{qualified_name(code)}"
         traceback = traceback.tb_next
     return found

@@ -120,7 +120,8 @@ def _check(args: argparse.Namespace) -> int:
     from autograder.local import run_check
 
     config = _assignment(args)
-    text, _, passed = run_check(config, tuple(args.questions), Path(args.submission) if args.submission else None)
+    text, _, passed = run_check(config, tuple(args.questions), Path(args.submission) if args.submission else None,
+                                backend=args.backend)
     print(text)
     return 0 if passed else 1
 
@@ -253,6 +254,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = verbs.add_parser("check", help="check your code: one question (its name) or all")
     check.add_argument("questions", nargs="*", metavar="QUESTION", help="question names, e.g. relu (default: all)")
     check.add_argument("--submission", help="the folder of your files (default: from autograder.yml)")
+    check.add_argument("--backend", choices=("inprocess", "sandbox"),
+                       help="where your code runs (default: sandbox.backend of autograder.yml)")
     check.set_defaults(run=_check)
 
     build = verbs.add_parser("build", help="write the zip to upload to Gradescope")

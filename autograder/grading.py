@@ -37,6 +37,7 @@ class Journal:
     last_started: str | None
     complete: bool
     calls: dict[str, list[str]] = field(default_factory=dict)  # nodeid -> submission functions run (--record-calls)
+    notes: list[str] = field(default_factory=list)  # what the workspace forgave: a folder, a file name's case, ...
 
 
 def read_journal(path: Path) -> Journal:
@@ -44,6 +45,7 @@ def read_journal(path: Path) -> Journal:
     finished: dict[str, TestOutcome] = {}
     last_started, complete = None, False
     calls: dict[str, list[str]] = {}
+    notes: list[str] = []
     if path.is_file():
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
@@ -62,7 +64,9 @@ def read_journal(path: Path) -> Journal:
                 complete = True
             elif event == "calls":
                 calls[record["nodeid"]] = record["functions"]
-    return Journal(collected, finished, last_started, complete, calls)
+            elif event == "notes":
+                notes = [str(note) for note in record.get("notes", [])][:20]
+    return Journal(collected, finished, last_started, complete, calls, notes)
 
 
 @dataclass
@@ -72,6 +76,7 @@ class GradeReport:
     log: str  # the child pytest's own output
     calls: dict[str, list[str]] = field(default_factory=dict)  # with record_calls: nodeid -> functions run
     nonce: str = ""  # this run's secret, also in data["extra_data"]["autograder_nonce"]: proof the grader wrote it
+    notes: list[str] = field(default_factory=list)  # what the workspace forgave, one sentence each
 
     @property
     def table(self) -> str:
@@ -242,7 +247,7 @@ def report_from_journal(run: Run, journal: Journal, end: ChildEnd, started: floa
         if run.clean_results_folder:
             _discard_other_files(run.results_path)
         write_atomically(run.results_path, data)
-    return GradeReport(results, data, end.log, journal.calls, nonce)
+    return GradeReport(results, data, end.log, journal.calls, nonce, list(journal.notes))
 
 
 def finished_outcomes(journal: Journal, end: ChildEnd, budget: float) -> list[TestOutcome]:
@@ -263,6 +268,7 @@ def _summary(run: Run, journal: Journal, end: ChildEnd, results: list[QuestionRe
     """The results' top-level output; run-wide problems also reach each question's output."""
     budget = run.time_budget
     summary = [submission_info.describe()] if submission_info else []
+    summary += [f"Note: {note}." for note in journal.notes]
     if not journal.collected and end.timed_out:
         summary.append(f"Grading stopped when its time budget of {budget:g} s ran out, before the tests were "
                        "even collected; nothing was graded.")

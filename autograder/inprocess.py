@@ -8,6 +8,7 @@ mutations reported, one clear sentence per import failure.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import os
 import sys
@@ -23,11 +24,14 @@ from autograder.student import CallRecord, CallRules, Handle, Student, Target
 from autograder.workspace import Workspace
 
 _MAX_TRACEBACK_FRAMES = 6
+# Libraries a submission may import, named when one it imports is not installed on the grader.
+_COMMON_PACKAGES = ("numpy", "torch", "scipy", "PIL", "matplotlib", "sklearn", "pandas", "tqdm")
 
 
 def _student_frames(tb: Any, workspace: Path) -> list[traceback.FrameSummary]:
     frames = traceback.extract_tb(tb)
-    return [f for f in frames if Path(f.filename).resolve().parent == workspace]
+    # "<frozen importlib._bootstrap>" is not a file: resolved, it would seem to sit in the working folder.
+    return [f for f in frames if not f.filename.startswith("<") and Path(f.filename).resolve().parent == workspace]
 
 
 def _location(frame: traceback.FrameSummary, with_code: bool = True) -> str:
@@ -136,6 +140,8 @@ class InProcessStudent(Student):
         own_file = f"{name}.py"
         if isinstance(exc, SystemExit):
             reason = f"it called exit() ({exc.code!r}) while being imported"
+        elif isinstance(exc, ModuleNotFoundError) and exc.name:
+            reason = self._missing_module(exc.name)
         else:
             reason = _exception_line(exc)
         if culprit and culprit != own_file:
@@ -158,6 +164,20 @@ class InProcessStudent(Student):
         owner, _, function = qualified.partition(".")
         if owner in self._modules:
             breaker.trip(self._modules[owner], function, sentence)
+
+    def _missing_module(self, name: str) -> str:
+        """Why ``import name`` failed, and what the grader has instead."""
+        top = name.split(".")[0]
+        own = ", ".join(sorted(set(self.workspace.modules) | set(self.workspace.missing)))
+        if top in self.workspace.missing:
+            return f"it imports {top}, which is missing from the submission"
+        if "." in name and name.rsplit(".", 1)[-1] in self.workspace.modules:
+            return (f"No module named '{name}': here the assignment's modules sit side by side in one folder "
+                    f"({own}); import them by their bare names, e.g. from {name.rsplit('.', 1)[-1]} import *")
+        installed = [package for package in _COMMON_PACKAGES if importlib.util.find_spec(package) is not None]
+        return (f"No module named '{name}': it is neither one of the assignment's modules ({own}) nor installed "
+                f"on the grader, which has {', '.join(installed) or 'no extra package'} and Python's standard "
+                "library; remove the import (plots and progress bars are not graded)")
 
     # -- handles --------------------------------------------------------------
     def _handle(self, obj: Any, label: str | None = None) -> Handle:

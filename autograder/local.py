@@ -14,13 +14,13 @@ from autograder.config import Config, ConfigError
 from autograder.scoring import QuestionResult, format_table
 
 
-def verdict_text(submission: Path, results: list[QuestionResult]) -> str:
-    """The table, then each question that lost points with its reasons."""
+def verdict_text(submission: Path, results: list[QuestionResult], notes: list[str] = ()) -> str:
+    """What the workspace forgave, the table, then each question that lost points with its reasons."""
     try:
         shown = submission.relative_to(Path.cwd())
     except ValueError:
         shown = submission
-    lines = [f"Checking {shown}", format_table(results, hidden_label=False)]
+    lines = [f"Checking {shown}", *(f"Note: {note}." for note in notes), format_table(results, hidden_label=False)]
     for result in results:
         if not result.passed:
             lines += ["", f"{result.question.label} ({result.score:g} / {result.max_score:g}):", result.output]
@@ -34,7 +34,7 @@ def unknown_questions(config: Config, questions: tuple[str, ...]) -> list[str]:
 
 
 def run_check(
-    config: Config, questions: tuple[str, ...] = (), submission: Path | None = None
+    config: Config, questions: tuple[str, ...] = (), submission: Path | None = None, backend: str | None = None
 ) -> tuple[str, dict[str, Any], bool]:
     """(the text to print, the results data, whether everything passed)."""
     from autograder.grading import grade
@@ -44,10 +44,11 @@ def run_check(
         known = ", ".join(config.questions)
         raise ConfigError(f"no question named {', '.join(unknown)}; the questions are: {known}")
     folder = (submission or config.default_submission).resolve()
-    report = grade(folder, config, questions=questions or None)
-    text = verdict_text(folder, report.results)
-    if report.data.get("output", "").count("\n"):  # something beyond "Score: ...": a budget, a broken test run
-        text += "\n\n" + report.data["output"]
+    report = grade(folder, config, questions=questions or None, backend=backend)
+    text = verdict_text(folder, report.results, report.notes)
+    rest = [line for line in report.data.get("output", "").splitlines()[1:] if not line.startswith("Note: ")]
+    if rest:  # something beyond "Score: ..." and the notes: a budget, a broken test run
+        text += "\n\n" + "\n".join(rest)
     return text, report.data, all(r.passed for r in report.results)
 
 

@@ -102,6 +102,7 @@ class GradingSession:
         self.workspace_dir: str | None = None
         self._journal_file = None
         self._check_name = ""
+        self.workspace_notes: list[str] = []  # what the workspace forgave (a folder, a file name's case, ...)
         self._zygote = None
         if run.backend == "sandbox":  # it imports the libraries while pytest collects the tests
             from autograder.sandbox.backend import Zygote
@@ -133,6 +134,8 @@ class GradingSession:
 
             self.workspace_dir = tempfile.mkdtemp(prefix="autograder-workspace-")
             workspace = build_workspace(self.grading_run.submission, self.assignment_config, Path(self.workspace_dir))
+            self.workspace_notes = list(workspace.notes)
+            self.journal({"event": "notes", "notes": self.workspace_notes})
             if self.grading_run.backend == "sandbox":
                 self._student = self._sandboxed(workspace)
             else:
@@ -283,6 +286,8 @@ class GradingSession:
             return
         terminalreporter.section("scores by question")
         terminalreporter.write_line(f"submission: {self.grading_run.submission}")
+        for note in self.workspace_notes:
+            terminalreporter.write_line(f"Note: {note}.")
         # A run of one question (pytest -m relu, or one file) shows that question only.
         results = self.question_results()
         shown = [r for r in results if r.outcomes]

@@ -89,3 +89,66 @@ def test_extra_modules_are_kept_unless_they_shadow_a_library(tmp_path, config):
 
 def test_the_grader_copy_is_taken_from_the_template(tmp_path, config):
     assert config.provided_dir == Path(tmp_path / "template").resolve()
+
+
+# -- what students really upload -------------------------------------------------------------------
+def test_files_deeper_in_folders_are_found_and_said(tmp_path, config):
+    ws = build(tmp_path, config, {"hw6/code/graded.py": "theirs = 1\n", "hw6/readme.txt": "x"})
+    assert text(ws, "graded.py") == "theirs = 1\n"
+    assert ws.notes == ["your files were found inside the folder 'hw6/code/' and graded from there"]
+
+
+def test_a_file_name_that_differs_only_in_case_is_graded_and_named(tmp_path, config):
+    ws = build(tmp_path, config, {"Graded.py": "theirs = 1\n"})
+    assert text(ws, "graded.py") == "theirs = 1\n" and ws.modules["graded"] == "submission"
+    assert ws.notes == ["Graded.py was graded as graded.py: file names are case-sensitive on the grader, so "
+                        "rename it graded.py"]
+    assert not (ws.path / "Graded.py").exists()  # not also an extra module
+
+
+def test_a_windows_1252_file_is_read_as_such_and_named(tmp_path, config):
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "graded.py").write_bytes(b'"""It\x92s mine."""\ntheirs = 1\n')
+    ws = build_workspace(submission, config, tmp_path / "workspace")
+    assert text(ws, "graded.py") == '"""It\u2019s mine."""\ntheirs = 1\n'
+    assert ws.notes == ["graded.py is not UTF-8 text (byte 0x92 on line 1, such as a curly quote saved by a Windows "
+                        "editor): it was read as Windows-1252; save it as UTF-8"]
+
+
+def test_a_notebook_stands_in_for_a_missing_module_with_its_definitions_only(tmp_path):
+    import json
+
+    write_files(tmp_path / "template", {"mod.py": ""})
+    config = load_config(write_config(tmp_path, {"mod.py": "graded"},
+                                      {"q": {"points": 1, "functions": ["mod.double"]}}))
+    cells = [{"cell_type": "code", "source": ["import numpy as np\n", "%matplotlib inline\n"]},
+             {"cell_type": "code", "source": "def double(x):\n    return 2 * x\n\nprint(double(2))\nwhile True: pass\n"},
+             {"cell_type": "markdown", "source": "def not_code(): pass"},
+             {"cell_type": "code", "source": "!pip install torch\nclass Net:\n    pass\n"}]
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "hw.ipynb").write_text(json.dumps({"cells": cells}))
+    ws = build_workspace(submission, config, tmp_path / "workspace")
+    assert text(ws, "mod.py") == "import numpy as np\n\n\ndef double(x):\n    return 2 * x\n\n\nclass Net:\n    pass\n"
+    assert ws.missing == {} and ws.modules["mod"] == "submission"
+    assert "taken from the notebook hw.ipynb" in ws.notes[0] and "no other statement" in ws.notes[0]
+
+
+def test_imports_of_the_courses_package_layout_read_as_bare_names(tmp_path, config):
+    ws = build(tmp_path, config, {"graded.py": (
+        "from cs231n.helper import *\n"
+        "from cs231n.classifiers.locked import thing  # a comment\n"
+        "    from .helper import x\n"
+        "from ..locked import y\n"
+        "from . import helper, locked\n"
+        "from numpy.linalg import norm\n"
+        "from .elsewhere import z\n")})
+    assert text(ws, "graded.py") == (
+        "from helper import *\n"
+        "from locked import thing  # a comment\n"
+        "    from helper import x\n"
+        "from locked import y\n"
+        "import helper, locked\n"
+        "from numpy.linalg import norm\n"
+        "from .elsewhere import z\n")
