@@ -171,9 +171,6 @@ class InProcessStudent(Student):
         own = ", ".join(sorted(set(self.workspace.modules) | set(self.workspace.missing)))
         if top in self.workspace.missing:
             return f"it imports {top}, which is missing from the submission"
-        if "." in name and name.rsplit(".", 1)[-1] in self.workspace.modules:
-            return (f"No module named '{name}': here the assignment's modules sit side by side in one folder "
-                    f"({own}); import them by their bare names, e.g. from {name.rsplit('.', 1)[-1]} import *")
         installed = [package for package in _COMMON_PACKAGES if importlib.util.find_spec(package) is not None]
         return (f"No module named '{name}': it is neither one of the assignment's modules ({own}) nor installed "
                 f"on the grader, which has {', '.join(installed) or 'no extra package'} and Python's standard "
