@@ -310,6 +310,8 @@ def current_assignment(test_file: str | Path | None = None) -> Config:
     imports the test modules), the assignment is found from the file's folder.
     """
     start = Path(test_file).resolve().parent if test_file else None
-    if _ACTIVE is not None and (start is None or start.is_relative_to(_ACTIVE.assignment.root)):
-        return _ACTIVE.assignment
+    active = _ACTIVE.assignment if _ACTIVE is not None else None
+    if active is not None and (start is None or start.is_relative_to(active.root)
+                               or start.is_relative_to(active.tests_dir)):
+        return active
     return load_assignment(None, start)

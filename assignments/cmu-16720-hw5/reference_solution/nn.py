@@ -162,12 +162,14 @@ def numerical_gradients(x, y, params, eps=1e-6):
     time, each element put back to its value once it has been measured. Returns nothing.
     """
     # BEGIN SOLUTION: for each element of each parameter, measure the loss with the element raised and lowered by eps, restore it, and store the central difference in params['grad_' + k]
+    parameters = [k for k in params if '_' not in k]
+
     def loss():
         h = forward(x, params, 'layer1')
         probs = forward(h, params, 'output', softmax)
         return compute_loss_and_acc(y, probs)[0]
 
-    for k in [k for k in params if '_' not in k]:
+    for k in parameters:
         value = params[k]
         grad = np.zeros(value.shape)
         for index in np.ndindex(value.shape):

@@ -141,8 +141,8 @@ def numerical_gradients(x, y, params, eps=1e-6):
     element, by central differences (loss(p + eps) - loss(p - eps)) / (2 eps), one element at a
     time, each element put back to its value once it has been measured. Returns nothing.
     """
-    # TODO: numerical_gradients.loss: for each element of each parameter, measure the loss with the element raised and lowered by eps, restore it, and store the central difference in params['grad_' + k].
-    raise NotImplementedError("numerical_gradients.loss: for each element of each parameter, measure the loss with the element raised and lowered by eps, restore it, and store the central difference in params['grad_' + k].")
+    # TODO: numerical_gradients: for each element of each parameter, measure the loss with the element raised and lowered by eps, restore it, and store the central difference in params['grad_' + k].
+    raise NotImplementedError("numerical_gradients: for each element of each parameter, measure the loss with the element raised and lowered by eps, restore it, and store the central difference in params['grad_' + k].")
 
 
 # -- Q5.1.1 -----------------------------------------------------------------------------------
