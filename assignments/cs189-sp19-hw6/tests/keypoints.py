@@ -18,7 +18,7 @@ FEATURES = 3 * JOINTS  # (x, y, confidence) per joint
 _POSE_SEED = 189  # the prototypes: the same 8 poses for every split
 
 
-def frames(seed: int, count: int, noise: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+def frames(seed: int, count: int, noise: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
     """``count`` frames (count, 75) and their labels (count,), 0 to 7."""
     poses = np.random.default_rng(_POSE_SEED).uniform(-1, 1, (len(MOVEMENTS), JOINTS, 2))
     rng = np.random.default_rng(seed)
