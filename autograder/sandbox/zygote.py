@@ -49,11 +49,12 @@ PRELOAD = (
 # Asked for when the tests use torch (the trusted side saw them import it): torch costs
 # seconds to import. Not torch._dynamo, which an optimizer's first step imports: 2.6 s and
 # 72 MB more (measured), and the probes train with written-out optimizers; a submission that
-# steps a torch.optim optimizer itself pays that import inside its call's deadline. The first
-# backward pass imports torch.fx.experimental.symbolic_shapes (0.8 s, 35 MB): shared from here.
+# steps a torch.optim optimizer itself pays that import inside its call's deadline. Not
+# torch.fx.experimental.symbolic_shapes either (1 s, 35 MB with sympy): only a backward pass given an
+# explicit gradient imports it, and the probes take the gradient of a scalar instead.
 PRELOAD_TORCH = (
     "torch torch.nn torch.nn.functional torch.nn.init torch.optim torch.optim.lr_scheduler torch.utils.data "
-    "torch.autograd torch.linalg torch.fft torch.fx.experimental.symbolic_shapes"
+    "torch.autograd torch.linalg torch.fft"
 ).split()
 
 

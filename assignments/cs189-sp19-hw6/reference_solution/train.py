@@ -30,12 +30,11 @@ def build_model(image_size=64, num_classes=8):
     image_size is a multiple of 8 (the grader asks for 32 and 64).
     """
     # BEGIN SOLUTION: return an nn.Sequential with at least one nn.Conv2d that maps (B, 3, image_size, image_size) to (B, num_classes)
-    side = image_size // 4  # after two 2x2 poolings
+    side = image_size // 4  # after a stride-2 convolution and a 2x2 pooling
     return nn.Sequential(
-        nn.Conv2d(3, 8, 3, padding=1),
+        nn.Conv2d(3, 8, 5, stride=2, padding=2),  # (B, 8, image_size / 2, image_size / 2)
         nn.BatchNorm2d(8),
         nn.ReLU(),
-        nn.MaxPool2d(2),  # (B, 8, image_size / 2, image_size / 2)
         nn.Conv2d(8, 16, 3, padding=1),
         nn.BatchNorm2d(16),
         nn.ReLU(),

@@ -12,6 +12,7 @@ on the student's side (probes ``cs189sp23_objects.outputs`` and
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -20,10 +21,15 @@ from autograder import definitions
 from autograder.compare import expect_close
 from autograder.errors import GradingFailure
 from autograder.gradcheck import BatchEvaluator, check_gradient
+from autograder.probes import register_assignment_probes
 from autograder.rubric import Loop
 from autograder.student import Handle
 from autograder.tolerances import KINK_MARGIN
 
+# The grading plugin registers this folder's probes (tests/probes) before the first test; `fixtures regen`
+# runs the reference in-process without doing so. Registering them here too (once; a second call skips
+# them) lets the fixtures' compute() reach them on both paths.
+register_assignment_probes(Path(__file__).resolve().parent / "probes")
 
 # -- data -------------------------------------------------------------------------------------
 def one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
