@@ -21,6 +21,8 @@ import hashlib
 import importlib.util
 import io
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import zipfile
@@ -191,12 +193,34 @@ def discover(config: Config) -> dict[str, FixtureSet]:
     return dict(sorted(declared.items()))
 
 
+# One thread for every numerical library: numpy's BLAS and torch split float64 reductions by thread count,
+# so the last bits of an output depend on the machine's cores (measured: fixtures of affine, sigmoid and
+# attention differing by 1e-15 between two regenerations). They read these when they load, so the fixtures
+# are computed in a child process started with them.
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def regenerate(config: Config, out_dir: Path | None = None) -> list[Path]:
-    """Run the reference on every declared case; write the files and the manifest."""
+    """Run the reference on every declared case, on one thread; write the files and the manifest."""
+    out_dir = (out_dir or config.fixtures_dir).resolve()
+    code = ("import sys; from pathlib import Path; from autograder.config import load_config; "
+            "from autograder.fixtures import generate_here; "
+            "print('\\n'.join(map(str, generate_here(load_config(sys.argv[1]), Path(sys.argv[2])))))")
+    package_parent = str(Path(__file__).resolve().parents[1])
+    environment = {**os.environ, **ONE_THREAD,
+                   "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
+    completed = subprocess.run([sys.executable, "-c", code, str(config.path), str(out_dir)], env=environment,
+                               capture_output=True, text=True, cwd=config.root)
+    if completed.returncode != 0:
+        raise FixtureError(f"generating the fixtures failed:\n{completed.stderr[-3000:]}")
+    return [Path(line) for line in completed.stdout.splitlines() if line.strip()]
+
+
+def generate_here(config: Config, out_dir: Path) -> list[Path]:
+    """Run the reference on every declared case in this process; write the files and the manifest."""
     from autograder.inprocess import InProcessStudent
     from autograder.workspace import build_workspace
 
-    out_dir = out_dir or config.fixtures_dir
     sets = discover(config)
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="autograder-reference-") as tmp:

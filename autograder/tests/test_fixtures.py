@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from autograder import fixtures
-from autograder.fixtures import MANIFEST_NAME, Case, FixtureError, FixtureSet, npz_bytes
+from autograder.config import load_config
+from autograder.fixtures import MANIFEST_NAME, Case, FixtureError, FixtureSet, npz_bytes, regenerate
 
 
 def snapshot(folder):
@@ -141,3 +142,44 @@ def test_verify_accepts_another_cpus_rounding_but_not_a_change(project):
     path.write_bytes(fixtures.npz_bytes(arrays))
     fixtures.write_manifest(project.fixtures_dir)
     assert any("differs beyond rounding" in p for p in fixtures.verify(project))
+
+
+def test_regeneration_is_byte_identical_whatever_the_thread_count(tmp_path, monkeypatch):
+    """Fixtures are computed on one thread (numpy's BLAS and torch split reductions by thread count): two
+    regenerations under different thread settings give the same bytes, and the reference saw one thread."""
+    from autograder.tests.conftest import write_config, write_files
+
+    write_files(tmp_path / "reference", {"mod.py": '''
+        import os
+
+        import numpy as np
+
+
+        def product(a, b):
+            """A float64 reduction long enough to be split across threads, and the threads it had."""
+            # BEGIN SOLUTION: return a @ b and the thread setting
+            threads = float(os.environ.get("OMP_NUM_THREADS", "0"))
+            return a @ b, np.array(threads)
+            # END SOLUTION
+        '''})
+    write_files(tmp_path / "tests", {"test_mod.py": '''
+        from autograder.fixtures import Case, FixtureSet
+
+        PRODUCT = FixtureSet(
+            "product",
+            make_inputs=lambda rng, n: {"a": rng.standard_normal((n, n)), "b": rng.standard_normal((n, n))},
+            compute=lambda student, a, b: dict(zip(("out", "threads"), student.call("mod.product", a, b))),
+            cases=[Case("n300", seed=1, n=300)],
+        )
+        '''})
+    config = load_config(write_config(tmp_path, {"mod.py": "graded"}))
+    produced = []
+    for threads in ("1", "8"):
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            monkeypatch.setenv(name, threads)
+        out = tmp_path / f"fixtures-{threads}"
+        regenerate(config, out)
+        produced.append((out / "product" / "n300.npz").read_bytes())
+        with np.load(out / "product" / "n300.npz") as data:
+            assert float(data["out.threads"]) == 1.0
+    assert produced[0] == produced[1]

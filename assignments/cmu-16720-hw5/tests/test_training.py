@@ -2,7 +2,8 @@
 autoencoder's PSNR).
 
 The loops are the grader's (tests/probes/hw5_training.py: the steps of run_q3.py and run_q5.py), run
-on the student's side; every step of them is the student's: initialize_weights, get_random_batches,
+on the student's side one epoch per call, the parameters handed back and forth between epochs; every
+step of them is the student's: initialize_weights, get_random_batches,
 forward, backwards, the autoencoder's functions, momentum_update. Only the trained weights come back.
 The grader then computes the accuracy or the PSNR itself, with its own numpy network, on a test set
 the student's side never sees, and compares it with the thresholds of autograder.yml (``options``).
@@ -52,7 +53,7 @@ def handles(student, names):
     return {name.split(".")[-1]: student.function(name) for name in names}
 
 
-def train(student, probe, what, *args, **kwargs):
+def run_probe(student, probe, what, *args, **kwargs):
     """Run a training probe; the student's errors come back as one sentence about the training run."""
     try:
         return student.run_probe(probe, *args, **kwargs)
@@ -65,21 +66,30 @@ def train(student, probe, what, *args, **kwargs):
         raise GradingFailure(f"{what} {summary}" + (f"\n{exc.details}" if exc.details else "")) from None
 
 
-def trained_parameters(trained, shapes, what):
+def expect_parameters(params, shapes, what, when):
     """The probe's result checked: a float array of the right shape, all finite, for every key of ``shapes``."""
-    if not isinstance(trained, dict):
-        raise GradingFailure(f"{what}: the training returned no parameters.")
+    if not isinstance(params, dict):
+        raise GradingFailure(f"{what}: {when}, no parameters came back.")
     for key, shape in shapes.items():
-        value = trained.get(key)
+        value = params.get(key)
         if type(value) is not np.ndarray or value.shape != shape:
             got = "nothing" if value is None else (f"shape {value.shape}" if isinstance(value, np.ndarray) else
                                                    type(value).__name__)
-            raise GradingFailure(f"{what}: after training, params[{key!r}] should be an array of shape {shape}; "
-                                 f"got {got}.")
+            raise GradingFailure(f"{what}: {when}, params[{key!r}] should be an array of shape {shape}; got {got}.")
         if not np.isfinite(value).all():
-            raise GradingFailure(f"{what}: after training, params[{key!r}] holds NaN or inf: the training diverged "
-                                 "(a gradient with the wrong sign or scale?).")
-    return trained
+            raise GradingFailure(f"{what}: {when}, params[{key!r}] holds NaN or inf: the training diverged (a "
+                                 "gradient with the wrong sign or scale?).")
+    return params
+
+
+def train(student, what, shapes, start, epoch, epochs, **arguments):
+    """The grader's training loop: ``start`` once, then ``epoch`` ``epochs`` times, each a probe call on the
+    student's side fed the parameters the previous one returned; every result checked here."""
+    params = expect_parameters(run_probe(student, start[0], what, **start[1]), shapes, what, "after initialisation")
+    for number in range(1, epochs + 1):
+        params = run_probe(student, epoch, what, params=params, **arguments)
+        expect_parameters(params, shapes, what, f"after epoch {number}")
+    return params
 
 
 # == Q3.1 the classifier =========================================================================
@@ -97,12 +107,14 @@ def test_classifier_trained_with_your_functions(student, run, task):
     what = (f"A {x.shape[1]}-{hidden}-{data.num_classes} network (sigmoid, softmax) trained with your functions "
             f"on {data.describe()}: {recipe['epochs']} epochs of minibatch SGD, batch size {recipe['batch_size']}, "
             f"learning rate {recipe['learning_rate']:g},")
-    trained = train(student, "hw5_training.train_classifier", what, x, y, handles(student, CLASSIFIER_FUNCTIONS),
-                    hidden_size=hidden, epochs=int(recipe["epochs"]), batch_size=int(recipe["batch_size"]),
-                    learning_rate=float(recipe["learning_rate"]), seed=int(recipe.get("seed", 0)))
+    functions = handles(student, CLASSIFIER_FUNCTIONS)
     shapes = {"Wlayer1": (x.shape[1], hidden), "blayer1": (hidden,), "Woutput": (hidden, data.num_classes),
               "boutput": (data.num_classes,)}
-    params = trained_parameters(trained, shapes, what)
+    start = ("hw5_training.classifier_start", dict(functions=functions, in_size=x.shape[1], hidden_size=hidden,
+                                                   out_size=data.num_classes, seed=int(recipe.get("seed", 0))))
+    params = train(student, what, shapes, start, "hw5_training.classifier_epoch", int(recipe["epochs"]), x=x, y=y,
+                   functions=functions, batch_size=int(recipe["batch_size"]),
+                   learning_rate=float(recipe["learning_rate"]))
     probs = classifier_probabilities(params, flat(data.test_x))
     accuracy = float(np.mean(np.argmax(probs, axis=1) == data.test_y))
     print(f"[{task}] test accuracy {accuracy:.4f} (threshold {recipe['threshold']})")
@@ -129,14 +141,16 @@ def test_autoencoder_trained_with_your_functions_reaches_the_psnr(student, run, 
     what = (f"The {d}-{hidden}-{hidden}-{hidden}-{d} autoencoder trained with your functions on {len(x):,} images of "
             f"{data.name}: {recipe['epochs']} epochs, batch size {recipe['batch_size']}, learning rate "
             f"{recipe['learning_rate']:g} with momentum 0.9,")
-    trained = train(student, "hw5_training.train_autoencoder", what, x, handles(student, AUTOENCODER_FUNCTIONS),
-                    hidden_size=hidden, epochs=int(recipe["epochs"]), batch_size=int(recipe["batch_size"]),
-                    learning_rate=float(recipe["learning_rate"]), seed=int(recipe.get("seed", 0)))
+    functions = handles(student, AUTOENCODER_FUNCTIONS)
     sizes = [(d, hidden), (hidden, hidden), (hidden, hidden), (hidden, d)]
     shapes = {}
     for name, (fan_in, fan_out) in zip(("layer1", "hidden", "hidden2", "output"), sizes):
         shapes["W" + name], shapes["b" + name] = (fan_in, fan_out), (fan_out,)
-    params = trained_parameters(trained, shapes, what)
+    start = ("hw5_training.autoencoder_start", dict(functions=functions, in_size=d, hidden_size=hidden,
+                                                    seed=int(recipe.get("seed", 0))))
+    params = train(student, what, shapes, start, "hw5_training.autoencoder_epoch", int(recipe["epochs"]), x=x,
+                   functions=functions, batch_size=int(recipe["batch_size"]),
+                   learning_rate=float(recipe["learning_rate"]))
     test_x = flat(data.test_x)
     average = float(np.mean(psnr_per_image(test_x, autoencoder_output(params, test_x))))
     print(f"[{task}] average PSNR {average:.2f} dB (threshold {recipe['threshold_db']} dB)")
