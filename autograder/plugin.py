@@ -50,6 +50,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--autograder-run", help="the run file `autograder grade` writes (every setting of the run)")
 
 
+_VALUE_OPTIONS = ("--submission", "--assignment", "--autograder-config", "--results", "--backend", "--autograder-run")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """Put pytest's rootdir back where the test paths put it.
+
+    pytest chooses its rootdir and ini file before any plugin's options are known, so in
+    ``pytest -m relu --submission ../my_code`` it takes ``../my_code`` for a test path: the rootdir
+    becomes an ancestor of both folders, the assignment's pytest.ini is missed, and collection wanders
+    into folders it should not (measured: "Defining 'pytest_plugins' in a non-top-level conftest").
+    The values of this plugin's options are taken out of the test paths and the setup chosen again.
+    """
+    from _pytest.config.findpaths import determine_setup
+
+    values = {args[i + 1] for i, arg in enumerate(args[:-1]) if arg in _VALUE_OPTIONS}
+    if not values:
+        return
+    namespace = early_config.known_args_namespace  # parsed again since, with the options known
+    paths = [path for path in getattr(namespace, "file_or_dir", None) or [] if path not in values]
+    namespace.file_or_dir = paths
+    rootpath, inipath, inicfg, _ = determine_setup(
+        inifile=namespace.inifilename, override_ini=namespace.override_ini, args=paths,
+        rootdir_cmd_arg=namespace.rootdir or None, invocation_dir=early_config.invocation_params.dir)
+    if (rootpath, inipath) == (early_config.rootpath, early_config.inipath):
+        return
+    early_config._rootpath, early_config._inipath, early_config._inicfg = rootpath, inipath, inicfg
+    early_config._inicache.clear()
+    namespace.confcutdir = str(inipath.parent if inipath is not None else rootpath)
+    args[:] = early_config._validate_args(early_config.getini("addopts"), "via addopts config") + args
+
+
 def pytest_configure(config: pytest.Config) -> None:
     run = _run_for(config)
     if run is None:

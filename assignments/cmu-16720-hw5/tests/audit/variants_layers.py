@@ -67,7 +67,7 @@ VARIANTS = [
     Variant("sigmoid_through_tanh", "nn.py", old="res = 1.0 / (1.0 + np.exp(-x))", new="res = 0.5 * (np.tanh(x / 2) + 1)"),
 
     # -- forward: mistakes ---------------------------------------------------------------------------
-    Variant("forward_always_sigmoid", "nn.py", loses=("forward",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
+    Variant("forward_always_sigmoid", "nn.py", loses=("forward",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
             old="pre_act = X @ W + b\n    post_act = activation(pre_act)",
             new="pre_act = X @ W + b\n    post_act = sigmoid(pre_act)"),
     Variant("forward_without_the_bias", "nn.py", loses=("forward",),
