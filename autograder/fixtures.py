@@ -223,6 +223,7 @@ def generate_here(config: Config, out_dir: Path) -> list[Path]:
 
     sets = discover(config)
     written: list[Path] = []
+    sys.path.insert(0, str(config.tests_dir))  # as pytest does: cases may use the tests' helper modules
     with tempfile.TemporaryDirectory(prefix="autograder-reference-") as tmp:
         workspace = build_workspace(config.reference_dir, config, Path(tmp))
         with InProcessStudent(workspace) as reference:

@@ -30,7 +30,6 @@ from autograder.tolerances import (
 SDPA = "ScaledDotProductAttention"
 ENCODER = "TransformerEncoderLayer"
 MODULE = "attention"
-LAYER_NORM_EPS = 1e-5  # nn.LayerNorm's default
 
 
 # -- talking to the student's modules ----------------------------------------------------
@@ -134,47 +133,6 @@ def expect_gradient(got, expected, cls, name, case, tol=BACKWARD_FLOAT64):
     expect_close(got, expected, what=f"{cls}: gradient of {name}", case=case, tol=tol)
 
 
-# -- numpy versions of the right formulas and of common mistakes (for hints) ------------
-def _softmax(scores, axis=-1):
-    shifted = np.exp(scores - scores.max(axis=axis, keepdims=True))
-    return shifted / shifted.sum(axis=axis, keepdims=True)
-
-
-def np_attention(x, w, prefix="", mistake=None):
-    """(out, attn) of one head in numpy; ``mistake`` picks a known wrong variant."""
-    q, k, v = (x @ w[f"{prefix}{n}_proj.weight"].T for n in "qkv")
-    inner, tokens = q.shape[-1], q.shape[-2]
-    divisor = {"tokens": math.sqrt(tokens), "unscaled": 1.0, "not_rooted": inner}.get(mistake, math.sqrt(inner))
-    attn = _softmax(q @ k.swapaxes(-1, -2) / divisor, axis=-2 if mistake == "query_axis" else -1)
-    return attn @ v, attn
-
-
-def np_layer_norm(x, w, name):
-    centred = x - x.mean(-1, keepdims=True)
-    return centred / np.sqrt(x.var(-1, keepdims=True) + LAYER_NORM_EPS) * w[f"{name}.weight"] + w[f"{name}.bias"]
-
-
-def np_encoder(x, w, mistake=None):
-    """The encoder layer in numpy (eval mode); ``mistake`` picks a known wrong variant."""
-    heads = len({key.split(".")[2] for key in w if key.startswith("attn.heads.")})
-
-    def attention(z):
-        return np.concatenate([np_attention(z, w, f"attn.heads.{h}.")[0] for h in range(heads)], -1) @ w["out_proj.weight"].T
-
-    def mlp(z):
-        hidden = z @ w["fc1.weight"].T + w["fc1.bias"]
-        hidden = hidden if mistake == "no_relu" else np.maximum(hidden, 0.0)
-        return hidden @ w["fc2.weight"].T + w["fc2.bias"]
-
-    if mistake == "post_ln":
-        h = np_layer_norm(x + attention(x), w, "norm1")
-        return np_layer_norm(h + mlp(h), w, "norm2")
-    a = attention(np_layer_norm(x, w, "norm1"))
-    h = a if mistake == "no_attention_residual" else x + a
-    m = mlp(np_layer_norm(h, w, "norm2"))
-    return m if mistake == "no_mlp_residual" else h + m
-
-
 # Each mistake: (what gives those values, what to do instead).
 SDPA_MISTAKES = {
     "tokens": ("attention with the scores divided by sqrt(T), the number of tokens", "divide by sqrt(inner_dim), the size of a query"),
@@ -190,6 +148,18 @@ ENCODER_MISTAKES = {
     "no_mlp_residual": ("a layer with no residual connection around the MLP", "add the block's input x back"),
     "no_relu": ("a layer with no relu between fc1 and fc2", "apply torch.relu to fc1's output"),
 }
+
+
+def mistake_values(kind, x, weights, part=0):
+    """{(what, fix): the values of each known mistake} for hints, from the trusted-only attention_mistakes
+    module (the handout leaves it out, since it computes the right formulas too); {} without it."""
+    try:
+        import attention_mistakes
+    except ImportError:
+        return {}
+    if kind == SDPA:
+        return {text: attention_mistakes.np_attention(x, weights, mistake=m)[part] for m, text in SDPA_MISTAKES.items()}
+    return {text: attention_mistakes.np_encoder(x, weights, m) for m, text in ENCODER_MISTAKES.items()}
 
 
 def hint_for(got, candidates):
@@ -269,7 +239,7 @@ def test_attention_forward(student, case):
     data, module_args, weights = sdpa_case(case)
     module = build(student, SDPA, module_args, weights, case.name)
     out, _ = forward(student, SDPA, module, data.inputs["x"])
-    candidates = {text: np_attention(data.inputs["x"], weights, mistake=m)[0] for m, text in SDPA_MISTAKES.items()}
+    candidates = mistake_values(SDPA, data.inputs["x"], weights, part=0)
     expect_close_or_hint(out, data.expected["out"], candidates, what=f"{SDPA}.forward: out", case=case.name,
                          tol=FORWARD_FLOAT64)
 
@@ -286,7 +256,7 @@ def test_attention_keeps_its_weights(student, case):
                              f"attention weights softmax(Q K^T / sqrt(inner_dim)) of shape {expected.shape}; "
                              "it is None or missing.")
     expect_array(attn, expected.shape, f"{SDPA}.attn (the attention weights after forward)", case.name)
-    candidates = {text: np_attention(data.inputs["x"], weights, mistake=m)[1] for m, text in SDPA_MISTAKES.items()}
+    candidates = mistake_values(SDPA, data.inputs["x"], weights, part=1)
     expect_close_or_hint(attn, np.ones(expected.shape[:-1]), candidates, compared=np.sum(attn, axis=-1),
                          what=f"{SDPA}.attn: the sum of each row (the weights of one query)", case=case.name,
                          tol=FORWARD_FLOAT64)
@@ -401,14 +371,11 @@ def encoder_inputs(rng, batch, tokens, dim, num_heads, inner_dim, mlp_dim, dropo
         "dim": dim, "num_heads": num_heads, "inner_dim": inner_dim, "mlp_dim": mlp_dim, "dropout": dropout,
         **encoder_weights(rng, dim, num_heads, inner_dim, mlp_dim),
     }
-    # The numerical gradient needs fc1's pre-activations clear of the relu's kink at 0.
-    w = weights_of(inputs)
-    h = inputs["x"] + np.concatenate(
-        [np_attention(np_layer_norm(inputs["x"], w, "norm1"), w, f"attn.heads.{i}.")[0] for i in range(num_heads)],
-        -1) @ w["out_proj.weight"].T
-    pre = np_layer_norm(h, w, "norm2") @ w["fc1.weight"].T + w["fc1.bias"]
-    if np.min(np.abs(pre)) < 1e-3:
-        raise ValueError("a relu pre-activation lies within 1e-3 of its kink: pick another seed")
+    # The numerical gradient needs fc1's pre-activations clear of the relu's kink at 0 (checked when the
+    # fixtures are made, where the trusted-only module is at hand).
+    import attention_mistakes
+
+    attention_mistakes.expect_clear_of_the_kink(inputs["x"], weights_of(inputs), num_heads)
     return inputs
 
 
@@ -447,7 +414,7 @@ def test_encoder_layer_forward(student, case):
     data, module_args, weights = encoder_case(case)
     module = build(student, ENCODER, module_args, weights, case.name)
     out, _ = forward(student, ENCODER, module, data.inputs["x"])
-    candidates = {text: np_encoder(data.inputs["x"], weights, m) for m, text in ENCODER_MISTAKES.items()}
+    candidates = mistake_values(ENCODER, data.inputs["x"], weights)
     expect_close_or_hint(out, data.expected["out"], candidates, what=f"{ENCODER}.forward: out", case=case.name,
                          tol=FORWARD_FLOAT64)
 

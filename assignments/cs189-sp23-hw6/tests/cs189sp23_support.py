@@ -213,6 +213,10 @@ class _Batches(ast.NodeVisitor):
                 if isinstance(value, ast.Attribute) and value.attr == "shape" and self.is_batch(value.value):
                     first = target.elts[0].id
                     self.sizes[first] = f"{first} = {ast.unparse(value)}[0], the minibatch size"
+                elif isinstance(value, ast.Tuple) and len(value.elts) == len(target.elts):  # X, Z = a, b
+                    for name, item in zip(target.elts, value.elts):
+                        if isinstance(name, ast.Name) and self.is_batch(item):
+                            self.arrays.add(name.id)
         self.generic_visit(node)
 
 

@@ -39,8 +39,15 @@ def layer_args(sizes):
 
 def build_network(student, params, sizes, optimizer=OPTIMIZER):
     """A NeuralNetwork of the submission with every layer holding params["W<i>"], params["b<i>"]."""
-    model = student.call("models.NeuralNetwork", "cross_entropy", layer_args(sizes), optimizer)
+    args = layer_args(sizes)
+    model = student.call("models.NeuralNetwork", "cross_entropy", args, optimizer)
     layers = model.layers
+    if isinstance(layers, list) and len(layers) == len(args) - 1:
+        # The SP23 starter's __init__ builds every layer but the output one, which its train() adds from
+        # the last entry of layer_args: do what train() did.
+        student.call(student.ref(student.ref(model, "layers"), "append"), student.call("layers.initialize_layer",
+                                                                                        **args[-1]))
+        layers = model.layers
     if not isinstance(layers, list) or len(layers) != len(sizes) - 1:
         shown = f"a list of {len(layers)}" if isinstance(layers, list) else type(layers).__name__
         raise GradingFailure(f"NeuralNetwork.__init__ should make self.layers a list of {len(sizes) - 1} layers "
@@ -194,14 +201,16 @@ def he_parameters(rng, sizes):
     return params
 
 
-# Measured with the reference: held-out accuracy 0.96 and training cost 0.07 after 40 epochs
-# (README.md); chance is 1/3 and log(3) = 1.10.
+# 100 flowers for training, 50 held out (stratified, seed 0), features standardised with the training
+# set's statistics. Measured with the reference: held-out accuracy 0.94 and training cost 0.068 after 40
+# epochs (with 10 other starting points and minibatch orders: 0.92 to 0.94, and 0.053 to 0.069); chance is
+# 1/3 and log(3) = 1.10.
 IRIS_SIZES = [4, 16, 3]
 IRIS_EPOCHS = 40
 IRIS_BATCH = 20
 IRIS_OPTIMIZER = {"name": "SGD", "lr": 0.1, "momentum": 0.5}
-IRIS_MIN_TEST_ACCURACY = 0.88  # 4 of the 50 held-out flowers below the reference
-IRIS_MAX_TRAIN_COST = 0.25
+IRIS_MIN_TEST_ACCURACY = 0.86  # 4 of the 50 held-out flowers below the reference
+IRIS_MAX_TRAIN_COST = 0.25  # 3.6 times the reference's
 IRIS_RECIPE = (f"{IRIS_EPOCHS} epochs of minibatches of {IRIS_BATCH}, SGD (lr {IRIS_OPTIMIZER['lr']}, momentum "
                f"{IRIS_OPTIMIZER['momentum']}), driven by the grader through forward, backward and update")
 

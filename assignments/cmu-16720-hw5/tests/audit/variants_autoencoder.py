@@ -18,7 +18,8 @@ VARIANTS = [
     Variant("autoencoder_small_normal_weights", "nn.py", loses=("autoencoder",), may_lose=TRAINED_PSNR,
             function="initialize_autoencoder", new='''
         def initialize_autoencoder(in_size, hidden_size, params):
-            sizes = [(in_size, hidden_size), (hidden_size, hidden_size), (hidden_size, hidden_size), (hidden_size, in_size)]
+            sizes = [(in_size, hidden_size), (hidden_size, hidden_size), (hidden_size, hidden_size),
+                     (hidden_size, in_size)]
             for name, (fan_in, fan_out) in zip(AUTOENCODER_LAYERS, sizes):
                 params['W' + name] = 0.01 * np.random.randn(fan_in, fan_out)
                 params['b' + name] = np.zeros(fan_out)
@@ -51,7 +52,8 @@ VARIANTS = [
     Variant("autoencoder_backwards_sigmoid_deriv_everywhere", "nn.py", loses=("autoencoder",), may_lose=TRAINED_PSNR,
             old="""    delta = backwards(delta, params, 'hidden2', relu_deriv)
     delta = backwards(delta, params, 'hidden', relu_deriv)
-    backwards(delta, params, 'layer1', relu_deriv)""", new="""    delta = backwards(delta, params, 'hidden2', sigmoid_deriv)
+    backwards(delta, params, 'layer1', relu_deriv)""",
+    new="""    delta = backwards(delta, params, 'hidden2', sigmoid_deriv)
     delta = backwards(delta, params, 'hidden', sigmoid_deriv)
     backwards(delta, params, 'layer1', sigmoid_deriv)"""),
     Variant("autoencoder_backwards_stops_before_layer1", "nn.py", loses=("autoencoder",), may_lose=TRAINED_PSNR,
@@ -90,7 +92,7 @@ VARIANTS = [
         params['m_' + k] = momentum * accumulator - learning_rate * params['grad_' + k]"""),
     Variant("momentum_accumulator_not_kept", "nn.py", loses=("momentum",), may_lose=TRAINED_PSNR,
             old="        params['m_' + k] = accumulator\n", new=""),
-    Variant("momentum_hard_coded_0.9", "nn.py", loses=("momentum",),
+    Variant("momentum_hard_coded_0.9", "nn.py", loses=("momentum",), may_lose=TRAINED_PSNR,
             old="accumulator = momentum * accumulator - learning_rate * params['grad_' + k]",
             new="accumulator = 0.9 * accumulator - learning_rate * params['grad_' + k]"),
     Variant("momentum_scales_the_gradient_too", "nn.py", loses=("momentum",), may_lose=TRAINED_PSNR,
@@ -122,7 +124,8 @@ VARIANTS = [
             old="mse = np.mean((np.asarray(original, dtype=np.float64) - reconstructed) ** 2)",
             new="mse = np.sum((np.asarray(original, dtype=np.float64) - reconstructed) ** 2)"),
     Variant("psnr_natural_logarithm", "nn.py", loses=("psnr",),
-            old="value = 20 * np.log10(max_value) - 10 * np.log10(mse)", new="value = 20 * np.log(max_value) - 10 * np.log(mse)"),
+            old="value = 20 * np.log10(max_value) - 10 * np.log10(mse)",
+            new="value = 20 * np.log(max_value) - 10 * np.log(mse)"),
     Variant("psnr_ignores_max_value", "nn.py", loses=("psnr",),
             old="value = 20 * np.log10(max_value) - 10 * np.log10(mse)", new="value = -10 * np.log10(mse)"),
     Variant("psnr_10_log_max", "nn.py", loses=("psnr",),

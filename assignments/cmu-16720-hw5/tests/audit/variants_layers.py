@@ -10,43 +10,45 @@ from autograder.audit import Variant
 CLASSIFIER_TRAINING = ("training",)  # trains with initialize_weights ... backwards (tests/test_training.py)
 AUTOENCODER_USERS = ("autoencoder", "psnr")  # initialize_autoencoder etc. call them; 5.3.2 trains the autoencoder
 CHECKER = ("gradient_checker",)  # numerical_gradients runs forward, sigmoid, softmax and compute_loss_and_acc
+BATCH_USERS = ("training", "psnr")  # both trainings draw their batches with get_random_batches
 
 VARIANTS = [
     # -- initialize_weights: mistakes --------------------------------------------------------
-    Variant("xavier_normal_with_a_as_its_std", "nn.py", loses=("xavier",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
+    Variant("xavier_normal_with_a_as_its_std", "nn.py",
+            loses=("xavier",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
             old="params['W' + name] = np.random.uniform(-a, a, size=(in_size, out_size))",
             new="params['W' + name] = a * np.random.randn(in_size, out_size)"),
     Variant("xavier_bound_without_the_square_root", "nn.py", loses=("xavier",),
             may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
             old="a = np.sqrt(6.0 / (in_size + out_size))", new="a = 6.0 / (in_size + out_size)"),
-    Variant("xavier_bound_uses_in_size_only", "nn.py", loses=("xavier",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
+    Variant("xavier_bound_uses_in_size_only", "nn.py",
+            loses=("xavier",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
             old="a = np.sqrt(6.0 / (in_size + out_size))", new="a = np.sqrt(6.0 / in_size)"),
     Variant("xavier_weights_transposed", "nn.py", loses=("xavier",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
-            old="np.random.uniform(-a, a, size=(in_size, out_size))", new="np.random.uniform(-a, a, size=(out_size, in_size))"),
+            old="np.random.uniform(-a, a, size=(in_size, out_size))",
+            new="np.random.uniform(-a, a, size=(out_size, in_size))"),
     Variant("xavier_random_biases", "nn.py", loses=("xavier",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
-            old="params['b' + name] = np.zeros(out_size)", new="params['b' + name] = np.random.uniform(-a, a, out_size)"),
+            old="params['b' + name] = np.zeros(out_size)",
+            new="params['b' + name] = np.random.uniform(-a, a, out_size)"),
     Variant("xavier_biases_2d_with_a_singleton_dimension", "nn.py", loses=("xavier",),
             may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
             old="params['b' + name] = np.zeros(out_size)", new="params['b' + name] = np.zeros((1, out_size))"),
-    Variant("xavier_reseeds_at_every_call", "nn.py", loses=("xavier",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
-            old="    a = np.sqrt(6.0 / (in_size + out_size))\n", new="    np.random.seed(0)\n    a = np.sqrt(6.0 / (in_size + out_size))\n"),
+    Variant("xavier_reseeds_at_every_call", "nn.py",
+            loses=("xavier",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
+            old="    a = np.sqrt(6.0 / (in_size + out_size))\n",
+            new="    np.random.seed(0)\n    a = np.sqrt(6.0 / (in_size + out_size))\n"),
     Variant("xavier_uniform_on_0_a", "nn.py", loses=("xavier",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
-            old="np.random.uniform(-a, a, size=(in_size, out_size))", new="np.random.uniform(0, a, size=(in_size, out_size))"),
+            old="np.random.uniform(-a, a, size=(in_size, out_size))",
+            new="np.random.uniform(0, a, size=(in_size, out_size))"),
     # -- initialize_weights: correct alternatives -----------------------------------------------
-    Variant("xavier_with_a_default_rng", "nn.py", old="params['W' + name] = np.random.uniform(-a, a, size=(in_size, out_size))",
+    Variant("xavier_with_a_default_rng", "nn.py",
+            old="params['W' + name] = np.random.uniform(-a, a, size=(in_size, out_size))",
             new="params['W' + name] = np.random.default_rng().uniform(-a, a, (in_size, out_size))"),
     Variant("xavier_from_rand_scaled_and_shifted", "nn.py", function="initialize_weights", new='''
         def initialize_weights(in_size, out_size, params, name=''):
             limit = (6 / (in_size + out_size)) ** 0.5
             W = (2 * np.random.rand(in_size, out_size) - 1) * limit
             params.update({'W' + name: W, 'b' + name: np.zeros(out_size)})
-    '''),
-    Variant("xavier_flat_draw_reshaped", "nn.py", function="initialize_weights", new='''
-        def initialize_weights(in_size, out_size, params, name=''):
-            var = 2.0 / (in_size + out_size)
-            a = np.sqrt(3 * var)
-            params['W' + name] = np.random.uniform(low=-a, high=a, size=in_size * out_size).reshape(in_size, out_size)
-            params['b' + name] = np.zeros((out_size,))
     '''),
 
     # -- sigmoid: mistakes -------------------------------------------------------------------------
@@ -55,8 +57,10 @@ VARIANTS = [
             old="res = 1.0 / (1.0 + np.exp(-x))", new="res = 1.0 / (1.0 + np.exp(x))"),
     Variant("sigmoid_is_tanh", "nn.py", loses=("forward",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
             old="res = 1.0 / (1.0 + np.exp(-x))", new="res = np.tanh(x)"),
-    Variant("sigmoid_overwrites_x", "nn.py", loses=("forward",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
-            old="res = 1.0 / (1.0 + np.exp(-x))", new="np.negative(x, out=x)\n    np.exp(x, out=x)\n    x += 1\n    res = 1.0 / x"),
+    Variant("sigmoid_overwrites_x", "nn.py",
+            loses=("forward",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
+            old="res = 1.0 / (1.0 + np.exp(-x))",
+            new="np.negative(x, out=x)\n    np.exp(x, out=x)\n    x += 1\n    res = 1.0 / x"),
     # -- sigmoid: correct alternatives ------------------------------------------------------------
     Variant("sigmoid_stable_on_both_sides", "nn.py", function="sigmoid", new='''
         def sigmoid(x):
@@ -64,16 +68,17 @@ VARIANTS = [
             e = np.exp(-np.abs(x))
             return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
     '''),
-    Variant("sigmoid_through_tanh", "nn.py", old="res = 1.0 / (1.0 + np.exp(-x))", new="res = 0.5 * (np.tanh(x / 2) + 1)"),
 
     # -- forward: mistakes ---------------------------------------------------------------------------
-    Variant("forward_always_sigmoid", "nn.py", loses=("forward",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
+    Variant("forward_always_sigmoid", "nn.py",
+            loses=("forward",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
             old="pre_act = X @ W + b\n    post_act = activation(pre_act)",
             new="pre_act = X @ W + b\n    post_act = sigmoid(pre_act)"),
     Variant("forward_without_the_bias", "nn.py", loses=("forward",),
             may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
             old="pre_act = X @ W + b", new="pre_act = X @ W"),
-    Variant("forward_cache_in_the_wrong_order", "nn.py", loses=("forward",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
+    Variant("forward_cache_in_the_wrong_order", "nn.py",
+            loses=("forward",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
             old="    params['cache_' + name] = (X, pre_act, post_act)\n    return post_act",
             new="    params['cache_' + name] = (X, post_act, pre_act)\n    return post_act"),
     Variant("forward_activation_on_the_input", "nn.py", loses=("forward",),
@@ -93,7 +98,8 @@ VARIANTS = [
             params.update({'cache_' + name: (X, pre_act, post_act)})
             return post_act
     '''),
-    Variant("forward_with_einsum", "nn.py", old="pre_act = X @ W + b", new="pre_act = np.einsum('nd,dm->nm', X, W) + b[None, :]"),
+    Variant("forward_with_einsum", "nn.py",
+            old="pre_act = X @ W + b", new="pre_act = np.einsum('nd,dm->nm', X, W) + b[None, :]"),
 
     # -- softmax: mistakes ---------------------------------------------------------------------------------
     Variant("softmax_without_the_max_subtraction", "nn.py", loses=("softmax",), may_lose=CLASSIFIER_TRAINING + CHECKER,
@@ -101,11 +107,13 @@ VARIANTS = [
     Variant("softmax_one_max_for_the_whole_batch", "nn.py", loses=("softmax",), may_lose=CLASSIFIER_TRAINING + CHECKER,
             old="shifted = x - np.max(x, axis=1, keepdims=True)", new="shifted = x - np.max(x)"),
     Variant("softmax_over_columns", "nn.py", loses=("softmax",), may_lose=CLASSIFIER_TRAINING + CHECKER,
-            old="res = exps / np.sum(exps, axis=1, keepdims=True)", new="res = exps / np.sum(exps, axis=0, keepdims=True)"),
+            old="res = exps / np.sum(exps, axis=1, keepdims=True)",
+            new="res = exps / np.sum(exps, axis=0, keepdims=True)"),
     Variant("softmax_divides_by_the_batch_total", "nn.py", loses=("softmax",), may_lose=CLASSIFIER_TRAINING + CHECKER,
             old="res = exps / np.sum(exps, axis=1, keepdims=True)", new="res = exps / np.sum(exps)"),
     Variant("softmax_shifts_x_in_place", "nn.py", loses=("softmax",), may_lose=CLASSIFIER_TRAINING + CHECKER,
-            old="shifted = x - np.max(x, axis=1, keepdims=True)", new="x -= np.max(x, axis=1, keepdims=True)\n    shifted = x"),
+            old="shifted = x - np.max(x, axis=1, keepdims=True)",
+            new="x -= np.max(x, axis=1, keepdims=True)\n    shifted = x"),
     # -- softmax: correct alternatives ------------------------------------------------------------------------
     Variant("softmax_row_by_row", "nn.py", function="softmax", new='''
         def softmax(x):
@@ -154,22 +162,28 @@ VARIANTS = [
     '''),
 
     # -- backwards: mistakes ----------------------------------------------------------------------------------
-    Variant("backwards_derivative_of_pre_act", "nn.py", loses=("backwards",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
+    Variant("backwards_derivative_of_pre_act", "nn.py",
+            loses=("backwards",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
             old="delta_pre = delta * activation_deriv(post_act)", new="delta_pre = delta * activation_deriv(pre_act)"),
-    Variant("backwards_skips_the_activation", "nn.py", loses=("backwards",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
+    Variant("backwards_skips_the_activation", "nn.py",
+            loses=("backwards",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
             old="delta_pre = delta * activation_deriv(post_act)", new="delta_pre = delta"),
-    Variant("backwards_grad_b_is_the_mean", "nn.py", loses=("backwards",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
+    Variant("backwards_grad_b_is_the_mean", "nn.py",
+            loses=("backwards",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
             old="grad_b = np.sum(delta_pre, axis=0)", new="grad_b = np.mean(delta_pre, axis=0)"),
     Variant("backwards_grad_b_keeps_a_singleton_dimension", "nn.py", loses=("backwards",),
             may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
             old="grad_b = np.sum(delta_pre, axis=0)", new="grad_b = np.sum(delta_pre, axis=0, keepdims=True)"),
-    Variant("backwards_grad_W_transposed", "nn.py", loses=("backwards",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
+    Variant("backwards_grad_W_transposed", "nn.py",
+            loses=("backwards",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
             old="grad_W = X.T @ delta_pre", new="grad_W = delta_pre.T @ X"),
     Variant("backwards_grad_X_from_the_upstream_delta", "nn.py", loses=("backwards",),
             may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
             old="grad_X = delta_pre @ W.T", new="grad_X = delta @ W.T"),
-    Variant("backwards_scales_delta_in_place", "nn.py", loses=("backwards",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
-            old="delta_pre = delta * activation_deriv(post_act)", new="delta *= activation_deriv(post_act)\n    delta_pre = delta"),
+    Variant("backwards_scales_delta_in_place", "nn.py",
+            loses=("backwards",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
+            old="delta_pre = delta * activation_deriv(post_act)",
+            new="delta *= activation_deriv(post_act)\n    delta_pre = delta"),
     # -- backwards: correct alternatives --------------------------------------------------------------------------
     Variant("backwards_with_einsum", "nn.py", old="""    grad_W = X.T @ delta_pre
     grad_b = np.sum(delta_pre, axis=0)
@@ -193,10 +207,11 @@ VARIANTS = [
     '''),
 
     # -- get_random_batches: mistakes ----------------------------------------------------------------------------
-    Variant("batches_drop_the_remainder", "nn.py", loses=("random_batches",),
+    Variant("batches_drop_the_remainder", "nn.py", loses=("random_batches",), may_lose=BATCH_USERS,
             old="for start in range(0, len(order), batch_size):",
             new="for start in range(0, len(order) - len(order) % batch_size, batch_size):"),
-    Variant("batches_drawn_with_replacement", "nn.py", loses=("random_batches",), function="get_random_batches", new='''
+    Variant("batches_drawn_with_replacement", "nn.py", loses=("random_batches",), may_lose=BATCH_USERS,
+            function="get_random_batches", new='''
         def get_random_batches(x, y, batch_size):
             batches = []
             for _ in range(int(np.ceil(x.shape[0] / batch_size))):
@@ -204,17 +219,18 @@ VARIANTS = [
                 batches.append((x[chosen], y[chosen]))
             return batches
     '''),
-    Variant("batches_not_shuffled", "nn.py", loses=("random_batches",),
+    Variant("batches_not_shuffled", "nn.py", loses=("random_batches",), may_lose=BATCH_USERS,
             old="order = np.random.permutation(x.shape[0])", new="order = np.arange(x.shape[0])"),
-    Variant("batches_only_their_order_shuffled", "nn.py", loses=("random_batches",), function="get_random_batches", new='''
+    Variant("batches_only_their_order_shuffled", "nn.py", loses=("random_batches",), may_lose=BATCH_USERS,
+            function="get_random_batches", new='''
         def get_random_batches(x, y, batch_size):
             batches = [(x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)]
             return [batches[i] for i in np.random.permutation(len(batches))]
     '''),
-    Variant("batches_x_and_y_shuffled_apart", "nn.py", loses=("random_batches",), may_lose=CLASSIFIER_TRAINING,
+    Variant("batches_x_and_y_shuffled_apart", "nn.py", loses=("random_batches",), may_lose=BATCH_USERS,
             old="batches.append((x[chosen], y[chosen]))",
             new="batches.append((x[chosen], y[np.random.permutation(y.shape[0])[:len(chosen)]]))"),
-    Variant("batches_shuffle_x_in_place", "nn.py", loses=("random_batches",), may_lose=CLASSIFIER_TRAINING,
+    Variant("batches_shuffle_x_in_place", "nn.py", loses=("random_batches",), may_lose=BATCH_USERS,
             function="get_random_batches", new='''
         def get_random_batches(x, y, batch_size):
             state = np.random.get_state()
@@ -246,14 +262,16 @@ VARIANTS = [
 
     # -- numerical_gradients: mistakes -------------------------------------------------------------------------------
     Variant("checker_leaves_each_element_lowered", "nn.py", loses=("gradient_checker",),
-            old="            minus = loss()\n            value[index] = original\n", new="            minus = loss()\n"),
+            old="            minus = loss()\n            value[index] = original\n",
+            new="            minus = loss()\n"),
     Variant("checker_divides_by_eps", "nn.py", loses=("gradient_checker",),
             old="grad[index] = (plus - minus) / (2 * eps)", new="grad[index] = (plus - minus) / eps"),
     Variant("checker_weights_only", "nn.py", loses=("gradient_checker",),
             old="parameters = [k for k in params if '_' not in k]",
             new="parameters = [k for k in params if k.startswith('W')]"),
     Variant("checker_mean_loss", "nn.py", loses=("gradient_checker",),
-            old="return compute_loss_and_acc(y, probs)[0]", new="return compute_loss_and_acc(y, probs)[0] / x.shape[0]"),
+            old="return compute_loss_and_acc(y, probs)[0]",
+            new="return compute_loss_and_acc(y, probs)[0] / x.shape[0]"),
     Variant("checker_moves_every_element_at_once", "nn.py", loses=("gradient_checker",), function="numerical_gradients",
             new='''
         def numerical_gradients(x, y, params, eps=1e-6):
