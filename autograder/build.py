@@ -123,21 +123,30 @@ def build_zip(config: Config, output: Path) -> list[str]:
     """Write the Gradescope zip to ``output`` (atomically); return the names it holds."""
     entries = collect_entries(config)
     check_no_reference(config, entries)
+    return write_zip(entries, output)
+
+
+def write_zip(entries: list[Entry], output: Path, extra: dict[str, bytes] | None = None) -> list[str]:
+    """Write ``entries`` (and ``extra`` files given by content) as a deterministic zip, atomically: sorted
+    names, fixed timestamps, 0755 for executables and 0644 otherwise; the names it holds."""
+    files = [(e.name, e.source.read_bytes(), e.executable) for e in entries]
+    files += [(name, data, False) for name, data in (extra or {}).items()]
+    files.sort(key=lambda item: item[0])
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".autograder-", suffix=".zip", dir=output.parent)
     os.close(handle)
     try:
         with zipfile.ZipFile(temporary, "w") as archive:
-            for entry in entries:
-                info = zipfile.ZipInfo(entry.name, date_time=_TIMESTAMP)
+            for name, data, executable in files:
+                info = zipfile.ZipInfo(name, date_time=_TIMESTAMP)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.create_system = 3  # unix, so that the permissions below are honoured
-                info.external_attr = (stat.S_IFREG | (0o755 if entry.executable else 0o644)) << 16
-                archive.writestr(info, entry.source.read_bytes(), compresslevel=_COMPRESSION_LEVEL)
+                info.external_attr = (stat.S_IFREG | (0o755 if executable else 0o644)) << 16
+                archive.writestr(info, data, compresslevel=_COMPRESSION_LEVEL)
         os.chmod(temporary, 0o644)
         os.replace(temporary, output)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return [e.name for e in entries]
+    return [name for name, _, _ in files]

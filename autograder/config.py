@@ -142,6 +142,9 @@ class Config:
     # (fnmatch) on "module.function" or "module.Class.method", then argument names. Any other change
     # of an argument is noted as an in-place mutation.
     writes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Files of the tests folder that students never get in their handout (trusted-only helpers, such as a
+    # module computing the right formulas for hints); `autograder handout` leaves them out.
+    handout_exclude: tuple[Path, ...] = ()
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     data: DataSettings = field(default_factory=DataSettings)
     accuracy: AccuracySettings = field(default_factory=AccuracySettings)
@@ -177,6 +180,8 @@ def write_variant(config: Config, changes: Mapping[str, Any], folder: Path) -> P
     raw = yaml.safe_load(config.path.read_text(encoding="utf-8")) or {}
     for key in _FOLDER_KEYS:
         raw[key] = str(getattr(config, key))
+    if config.handout_exclude:
+        raw["handout"] = {**(raw.get("handout") or {}), "exclude": [str(p) for p in config.handout_exclude]}
     data = dict(raw.get("data") or {})
     for key in ("folder", "history_dir"):
         if getattr(config.data, key) is not None:
@@ -278,6 +283,7 @@ def _parse(raw: dict, root: Path, source: Path) -> Config:
         show_student_output=show_student_output,
         options=MappingProxyType(dict(raw.get("options") or {})),
         writes=_writes(raw.get("writes"), source),
+        handout_exclude=_handout_exclude(raw.get("handout"), root, source),
         sandbox=_sandbox(raw.get("sandbox"), source),
         **_data_sections(raw, root, source, questions),
     )
@@ -296,6 +302,18 @@ def _functions(raw: Any, where: str) -> tuple[str, ...]:
             raise ConfigError(f"{where}: {item!r} in functions is not module.function or module.Class.method")
         names.append(str(item))
     return tuple(names)
+
+
+def _handout_exclude(raw: Any, root: Path, source: Path) -> tuple[Path, ...]:
+    """``handout: {exclude: [tests/attention_mistakes.py]}``: paths relative to the config's folder."""
+    section = _mapping(raw, f"{source}: handout")
+    unknown = set(section) - {"exclude"}
+    if unknown:
+        raise ConfigError(f"{source}: handout.{sorted(unknown)[0]} is not a setting; use exclude")
+    exclude = section.get("exclude") or []
+    if not isinstance(exclude, list) or not all(isinstance(p, str) for p in exclude):
+        raise ConfigError(f"{source}: handout.exclude must be a list of paths such as [tests/helpers.py]")
+    return tuple((root / p).resolve() for p in exclude)
 
 
 def _writes(raw: Any, source: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:

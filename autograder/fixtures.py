@@ -203,14 +203,12 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 def regenerate(config: Config, out_dir: Path | None = None) -> list[Path]:
     """Run the reference on every declared case, on one thread; write the files and the manifest."""
     out_dir = (out_dir or config.fixtures_dir).resolve()
-    code = ("import sys; from pathlib import Path; from autograder.config import load_config; "
-            "from autograder.fixtures import generate_here; "
-            "print('\\n'.join(map(str, generate_here(load_config(sys.argv[1]), Path(sys.argv[2])))))")
     package_parent = str(Path(__file__).resolve().parents[1])
-    environment = {**os.environ, **ONE_THREAD,
-                   "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
-    completed = subprocess.run([sys.executable, "-c", code, str(config.path), str(out_dir)], env=environment,
-                               capture_output=True, text=True, cwd=config.root)
+    code = (f"import sys; sys.path.insert(0, {package_parent!r}); from pathlib import Path; "
+            "from autograder.config import load_config; from autograder.fixtures import generate_here; "
+            "print('\\n'.join(map(str, generate_here(load_config(sys.argv[1]), Path(sys.argv[2])))))")
+    completed = subprocess.run([sys.executable, "-c", code, str(config.path), str(out_dir)],
+                               env={**os.environ, **ONE_THREAD}, capture_output=True, text=True, cwd=config.root)
     if completed.returncode != 0:
         raise FixtureError(f"generating the fixtures failed:\n{completed.stderr[-3000:]}")
     return [Path(line) for line in completed.stdout.splitlines() if line.strip()]

@@ -173,6 +173,7 @@ def grade(
     backend: str | None = None,
     clean_results_folder: bool = False,
     record_calls: bool = False,
+    audience: str = "staff",
 ) -> GradeReport:
     """Grade ``submission`` and write results.json; never raises for the submission's sake.
 
@@ -192,10 +193,12 @@ def grade(
         clean_results_folder: remove everything else from the results file's folder before
             writing it (Gradescope's dedicated results folder only, never a shared one).
         record_calls: note which of the submission's functions each test runs (in-process), for the audit.
+        audience: "student" for a student's own check: hidden questions are then graded on Gradescope only.
     """
     options = Options(submission=submission, backend="inprocess" if record_calls else backend,
                       time_budget=time_budget, results_path=results_path, questions=tuple(questions or ()),
-                      test_files=tuple(str(f) for f in test_files or ()), record_calls=record_calls)
+                      test_files=tuple(str(f) for f in test_files or ()), record_calls=record_calls,
+                      audience=audience)
     run = resolve(config, options)
     if clean_results_folder:
         run = run.replace(clean_results_folder=True)

@@ -44,7 +44,7 @@ def run_check(
         known = ", ".join(config.questions)
         raise ConfigError(f"no question named {', '.join(unknown)}; the questions are: {known}")
     folder = (submission or config.default_submission).resolve()
-    report = grade(folder, config, questions=questions or None, backend=backend)
+    report = grade(folder, config, questions=questions or None, backend=backend, audience="student")
     text = verdict_text(folder, report.results, report.notes)
     rest = [line for line in report.data.get("output", "").splitlines()[1:] if not line.startswith("Note: ")]
     if rest:  # something beyond "Score: ..." and the notes: a budget, a broken test run

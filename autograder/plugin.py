@@ -33,7 +33,9 @@ from autograder import run as runs
 from autograder.config import Config, ConfigError, Question, find_config
 from autograder.outcomes import outcome_for_item, record_report
 from autograder.run import Options, Run
-from autograder.scoring import MAX_STUDENT_OUTPUT_CHARS, TestOutcome, format_table, score_all
+from autograder.scoring import (
+    MAX_STUDENT_OUTPUT_CHARS, NOT_GRADED_HERE, SKIPPED, TestOutcome, format_table, score_all,
+)
 
 _SCORE_ATTRIBUTES = ("__score__", "__leaderboard_value__")  # state gradescope-utils leaves on a test function
 
@@ -112,6 +114,7 @@ def _run_for(config: pytest.Config) -> Run | None:
     options = Options(
         assignment=Path(given) if given else None, submission=Path(submission).resolve() if submission else None,
         backend=config.getoption("backend"), results_path=Path(results).resolve() if results else None,
+        audience="student",  # a plain pytest is a student's local run
     )
     try:
         return runs.resolve(None, options, start=config.rootpath)
@@ -221,7 +224,9 @@ class GradingSession:
 
     # -- collection -------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        if self.grading_run.audience == "student":
+            self._leave_hidden_questions_to_gradescope(config, items)
         for item in items:
             outcome = outcome_for_item(item, self.assignment_config.questions, self.implicit_questions)
             if outcome is None:
@@ -231,6 +236,21 @@ class GradingSession:
             if item.get_closest_marker("timeout") is None:
                 item.add_marker(pytest.mark.timeout(self.grading_run.per_test_seconds))
         self.journal_collected(self.outcomes.values())
+
+    def _leave_hidden_questions_to_gradescope(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """In a student's run, a hidden question's checks (if the handout has them at all) are not run: the
+        question counts 0 of 0 points with "graded on Gradescope only"."""
+        hidden = {q.name for q in self.assignment_config.questions.values() if q.visibility != "visible"}
+        if not hidden:
+            return
+        dropped = [item for item in items if any(m.name in hidden for m in item.iter_markers())]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [item for item in items if item not in dropped]
+        for name in sorted(hidden):
+            self.outcomes[f"<{name}>"] = TestOutcome(
+                nodeid=f"<{name}>", question=name, outcome=SKIPPED,
+                message=f"{NOT_GRADED_HERE}this question is graded on Gradescope only (its checks are hidden)")
 
     def pytest_collection_finish(self) -> None:
         # The libraries and tests imported so far live as long as the run: the garbage collector

@@ -59,6 +59,7 @@ class Options:
     record_calls: bool = False  # note which submission functions each test runs (the audit's baseline)
     gradescope: bool = False  # Gradescope's flow: sandboxed, results folder emptied, metadata read
     default_submission: str = "default"  # without a submission: "default" (autograder.yml's) or "reference"
+    audience: str = "staff"  # "student" (pytest, check): hidden questions are not run, and say so
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Run:
     gradescope_root: Path | None = None
     record_calls: bool = False
     clean_results_folder: bool = False  # empty results.json's folder but for it (Gradescope's own folder only)
+    audience: str = "staff"  # "student": a hidden question is graded on Gradescope only, not in a local run
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @functools.cached_property
@@ -273,6 +275,7 @@ def resolve(config: Config | None = None, options: Options = Options(), environ:
         gradescope_root=root,
         record_calls=options.record_calls,
         clean_results_folder=options.gradescope,
+        audience="staff" if options.gradescope else options.audience,
         sources=MappingProxyType(pick.sources),
     )
 

@@ -148,11 +148,11 @@ def expect_dtypes(params: Mapping[str, Any], dtype: str, what: str, shapes: Mapp
 
 
 def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> float:
-    """The mean softmax cross-entropy, computed in the grader."""
-    scores = np.asarray(scores, dtype=np.float64)
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-log_probs[np.arange(len(y)), y].mean())
+    """The mean softmax cross-entropy, computed in the grader (by torch: no numpy formula here to copy)."""
+    import torch
+
+    return float(torch.nn.functional.cross_entropy(torch.as_tensor(np.asarray(scores, dtype=np.float64)),
+                                                   torch.as_tensor(np.asarray(y, dtype=np.int64))))
 
 
 def accuracy(scores: Any, y: np.ndarray, what: str) -> float:
@@ -169,18 +169,6 @@ def accuracy(scores: Any, y: np.ndarray, what: str) -> float:
 def relu_clear_of_kinks(*preactivations: np.ndarray) -> bool:
     """True if no pre-activation lies within KINK_MARGIN of the ReLU's kink at 0."""
     return all(np.min(np.abs(a)) >= KINK_MARGIN for a in preactivations)
-
-
-def fc_preactivations(X: np.ndarray, params: Mapping[str, np.ndarray]) -> list[np.ndarray]:
-    """The inputs of every ReLU of a fully connected net, computed in the grader."""
-    out = X.reshape(X.shape[0], -1)
-    found = []
-    names = weight_names(params)
-    for name in names[:-1]:
-        a = out @ params[name] + params["b" + name[1:]]
-        found.append(a)
-        out = np.maximum(a, 0)
-    return found
 
 
 # -- the checks every model gets ---------------------------------------------------
