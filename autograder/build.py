@@ -14,6 +14,7 @@ is deterministic: sorted entries, fixed timestamps and permissions.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 import zipfile
@@ -24,7 +25,11 @@ import autograder
 from autograder.config import Config
 
 ENTRY_POINTS = ("setup.sh", "run_autograder")  # required, at the zip's root
-ROOT_FILES = ("requirements.txt", "pyproject.toml", "pytest.ini")  # packed when present
+ROOT_FILES = ("pyproject.toml", "pytest.ini")  # packed when present
+REQUIREMENTS = "requirements.txt"
+# The framework's checkout: an assignment folder without its own setup.sh, run_autograder, pyproject.toml or
+# pytest.ini gets these; its requirements.txt lists only its extra dependencies, added to the framework's pins.
+REPOSITORY = Path(autograder.__file__).resolve().parents[1]
 EXCLUDED_FOLDERS = {"__pycache__", "selfcheck"}  # byte code; the assignment's checks of itself
 FRAMEWORK_EXCLUDED = {"tests"}  # the framework's own tests
 _TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: no build time leaks into the bytes
@@ -61,16 +66,41 @@ def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
 
 
+def root_file(config: Config, name: str) -> Path | None:
+    """The assignment's own copy of a file of the zip's root, else the framework checkout's, else None."""
+    for folder in (config.root, REPOSITORY):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def requirements(config: Config) -> bytes | None:
+    """The zip's requirements.txt: the framework's pins, then the assignment's extra dependencies (by name,
+    an assignment's own pin of a package wins)."""
+    def package(line: str) -> str:
+        return re.split(r"[<>=!~\[; ]", line.strip(), maxsplit=1)[0].lower()
+
+    base = REPOSITORY / REQUIREMENTS
+    own = config.root / REQUIREMENTS
+    base_lines = base.read_text(encoding="utf-8").splitlines() if base.is_file() else []
+    if not own.is_file() or own.resolve() == base.resolve():
+        return "\n".join(base_lines).encode() + b"\n" if base_lines else None
+    extra = own.read_text(encoding="utf-8").splitlines()
+    overridden = {package(line) for line in extra if line.strip() and not line.startswith("#")}
+    kept = [line for line in base_lines if not line.strip() or line.startswith("#") or package(line) not in overridden]
+    return ("\n".join(kept + [f"# {config.assignment}'s own dependencies"] + extra) + "\n").encode()
+
+
 def collect_entries(config: Config) -> list[Entry]:
     """What the zip holds, sorted by name; BuildError if something required is missing."""
     entries = []
     for name in ENTRY_POINTS:
-        path = config.root / name
-        if not path.is_file():
+        path = root_file(config, name)
+        if path is None:
             raise BuildError(f"{name} is missing from {config.root}; Gradescope needs it at the zip's root")
         entries.append(Entry(name, path, True))
     entries.append(Entry(config.path.name, config.path, False))
-    entries += [Entry(name, config.root / name, False) for name in ROOT_FILES if (config.root / name).is_file()]
+    entries += [Entry(name, root_file(config, name), False) for name in ROOT_FILES if root_file(config, name)]
     entries += _walk(Path(autograder.__file__).parent, "autograder", EXCLUDED_FOLDERS | FRAMEWORK_EXCLUDED)
     for what, folder in (("tests_dir", config.tests_dir), ("fixtures_dir", config.fixtures_dir),
                          ("template_dir", config.template_dir)):
@@ -123,7 +153,8 @@ def build_zip(config: Config, output: Path) -> list[str]:
     """Write the Gradescope zip to ``output`` (atomically); return the names it holds."""
     entries = collect_entries(config)
     check_no_reference(config, entries)
-    return write_zip(entries, output)
+    pins = requirements(config)
+    return write_zip(entries, output, extra={REQUIREMENTS: pins} if pins else None)
 
 
 def write_zip(entries: list[Entry], output: Path, extra: dict[str, bytes] | None = None) -> list[str]:

@@ -35,7 +35,7 @@ import yaml
 
 import autograder
 from autograder.build import (
-    EXCLUDED_FOLDERS, FRAMEWORK_EXCLUDED, BuildError, Entry, _walk, check_no_reference, write_zip,
+    EXCLUDED_FOLDERS, FRAMEWORK_EXCLUDED, BuildError, Entry, _walk, check_no_reference, requirements, write_zip,
 )
 from autograder.config import CONFIG_NAME, Config
 from autograder.scoring import number_key
@@ -107,9 +107,6 @@ def handout_entries(config: Config) -> list[Entry]:
         if folder.is_dir():
             entries += _walk(folder, f"fixtures/{name}", EXCLUDED_FOLDERS)
     entries += _walk(Path(autograder.__file__).parent, "autograder", EXCLUDED_FOLDERS | FRAMEWORK_EXCLUDED)
-    requirements = config.root / "requirements.txt"
-    if requirements.is_file():
-        entries.append(Entry("requirements.txt", requirements, False))
     entries.sort(key=lambda e: e.name)
     names = [e.name for e in entries]
     if len(names) != len(set(names)):
@@ -134,6 +131,7 @@ def generated_files(config: Config, declared: set[str]) -> dict[str, bytes]:
         "conftest.py": _CONFTEST.encode(),
         "fixtures/MANIFEST.json": (json.dumps({"files": kept}, indent=1, sort_keys=True) + "\n").encode(),
         "README.md": student_readme(config).encode(),
+        **({"requirements.txt": pins} if (pins := requirements(config)) else {}),
     }
 
 
