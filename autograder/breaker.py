@@ -1,11 +1,11 @@
 """A failure is paid once: a function that hangs, crashes or floods its output is then skipped at once.
 
-Without this, a ``relu_forward`` that loops forever costs every check that
+Without this, a ``activation_forward`` that loops forever costs every check that
 calls it, directly or through a network, one deadline each: 95 checks of
 30 s, far past any time budget, and the later questions get nothing. Once a
 call times out, crashes the sandbox's worker or prints past the output cap,
 the submission's innermost function that was running (the one to blame,
-``relu_forward`` rather than ``TwoLayerNet.loss``) is *tripped*: its code is
+``activation_forward`` rather than ``Net.loss``) is *tripped*: its code is
 replaced, in every module that holds it, by a stub that raises
 ``FunctionTripped`` with the sentence of what happened. Every later check
 that needs it fails at once with that sentence; every question that does
@@ -168,7 +168,7 @@ def innermost_from_dump(dump: str, workspace: Path, local: Path) -> tuple[str | 
 
 # -- tripping -------------------------------------------------------------------------------------
 def trip(module: types.ModuleType, qualified: str, sentence: str) -> bool:
-    """Replace the code of ``qualified`` ("relu_forward", "TwoLayerNet.loss") in ``module`` by a stub
+    """Replace the code of ``qualified`` ("activation_forward", "Net.loss") in ``module`` by a stub
     raising FunctionTripped(sentence); True if it was found. Every reference to the function
     (``from layers import *`` copies included) shares its code, so all of them are tripped."""
     target: Any = module

@@ -148,7 +148,7 @@ def expect_close(
     Args:
         got: what the student returned (array, number, ...).
         expected: the reference value; an ndarray or a number.
-        what: the quantity, e.g. "relu_forward: out" or "dx of affine_backward".
+        what: the quantity, e.g. "activation_forward: out" or "dx of linear_backward".
         tol: the tolerance, from autograder.tolerances.
         case: the input case's name, shown in the message.
         exact_dtype: require the same dtype, not only the same kind (float/int).

@@ -33,7 +33,7 @@ class Question:
     title: str
     points: float
     visibility: str = "visible"
-    functions: tuple[str, ...] = ()  # what the student writes, e.g. ("layers.relu_forward",); used by `export`
+    functions: tuple[str, ...] = ()  # what the student writes, e.g. ("mod.double",); used by `export`
 
     @property
     def label(self) -> str:
@@ -294,7 +294,7 @@ def _functions(raw: Any, where: str) -> tuple[str, ...]:
     if raw is None:
         return ()
     if isinstance(raw, str) or not isinstance(raw, list):
-        raise ConfigError(f"{where}: functions must be a list such as [layers.relu_forward]")
+        raise ConfigError(f"{where}: functions must be a list such as [mod.double]")
     names = []
     for item in raw:
         parts = str(item).split(".")
@@ -317,11 +317,11 @@ def _handout_exclude(raw: Any, root: Path, source: Path) -> tuple[Path, ...]:
 
 
 def _writes(raw: Any, source: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """``writes:``, e.g. ``{optim.*: [w, config], nn.forward: [params]}``."""
+    """``writes:``, e.g. ``{optim.*: [w, config], mod.forward: [params]}``."""
     if raw is None:
         return ()
     if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: writes must map functions to argument names, such as {{nn.forward: [params]}}")
+        raise ConfigError(f"{source}: writes must map functions to argument names, such as {{mod.forward: [params]}}")
     found = []
     for pattern, names in raw.items():
         if not isinstance(names, list) or not all(isinstance(n, str) and n.isidentifier() for n in names):

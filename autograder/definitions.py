@@ -1,4 +1,4 @@
-"""Definitions in source code, found by qualified name ("relu_forward", "TwoLayerNet.loss") with Python's rule.
+"""Definitions in source code, found by qualified name ("activation_forward", "Net.loss") with Python's rule.
 
 When a module defines a name twice, Python keeps the last definition (it
 runs the file top to bottom), so the lookup does too: a rubric, an export
@@ -67,7 +67,7 @@ def enclosing_function(source: str | ast.Module, line: int) -> str | None:
 
 
 def qualified_name(code) -> str:
-    """A code object's qualified name ("TwoLayerNet.loss"); Python 3.10 code objects lack co_qualname,
+    """A code object's qualified name ("Net.loss"); Python 3.10 code objects lack co_qualname,
     so there the name is found from the function's own source file and first line."""
     name = getattr(code, "co_qualname", None)
     if name:

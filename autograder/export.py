@@ -1,7 +1,7 @@
 """Gather a student's implementations, question by question, into one document.
 
 For the written part of a homework: each question of autograder.yml that
-lists its ``functions`` (``layers.relu_forward``, ``fc_net.TwoLayerNet.loss``)
+lists its ``functions`` (``mod.double``, ``models.Net.loss``)
 gets a section with the source of each, in Markdown or LaTeX. The source is
 read with ``ast``; the submission is never imported or run.
 """
@@ -22,7 +22,7 @@ FORMATS = ("markdown", "latex")
 
 @dataclass(frozen=True)
 class Extract:
-    name: str  # as listed in autograder.yml, e.g. "fc_net.TwoLayerNet.loss"
+    name: str  # as listed in autograder.yml, e.g. "models.Net.loss"
     source: str | None  # the code, dedented; None when it could not be found
     problem: str = ""  # why it is missing
 
@@ -123,6 +123,6 @@ def export(config: Config, submission: Path, fmt: str = "markdown") -> str:
     sections = gather(config, submission)
     if not sections:
         raise ValueError(f"no question in {config.path.name} lists its functions; add, for example, "
-                         "`functions: [layers.relu_forward, layers.relu_backward]` to a question")
+                         "`functions: [mod.double, mod.double_backward]` to a question")
     title = f"{config.assignment}: implementations"
     return (to_markdown if fmt == "markdown" else to_latex)(title, sections)

@@ -11,7 +11,7 @@ measured by one piece of code.
     RELU = FixtureSet(
         "relu",
         make_inputs=lambda rng, shape: {"x": rng.standard_normal(shape)},
-        compute=lambda student, x: {"out": student.call("layers.relu_forward", x)[0]},
+        compute=lambda student, x: {"out": student.call("mod.double", x)[0]},
         cases=[Case("3x4", seed=0, shape=(3, 4))],
     )
 """

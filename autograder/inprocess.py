@@ -90,7 +90,7 @@ class InProcessStudent(Student):
 
     def __init__(self, workspace: Workspace, rules: CallRules = CallRules(), tripped: Mapping[str, str] | None = None):
         """``rules``: the per-call deadline, the output cap and the declared writes; ``tripped``: functions
-        ("layers.relu_forward") that failed in an earlier worker of this submission, with their sentence."""
+        ("mod.double") that failed in an earlier worker of this submission, with their sentence."""
         super().__init__()
         self.workspace = workspace
         self.rules = rules
@@ -178,7 +178,7 @@ class InProcessStudent(Student):
 
     # -- handles --------------------------------------------------------------
     def _handle(self, obj: Any, label: str | None = None) -> Handle:
-        """A new handle; ``label`` names it in messages ("TwoLayerNet.loss" rather than "method")."""
+        """A new handle; ``label`` names it in messages ("Net.loss" rather than "method")."""
         handle_id = len(self._objects) + 1
         self._objects[handle_id] = obj
         return Handle(self, handle_id, label or type(obj).__name__)
@@ -304,7 +304,7 @@ class InProcessStudent(Student):
         where, details = format_student_traceback(exc, self._root)
         location = f" ({where})" if where else ""
         if isinstance(exc, NotImplementedError):
-            # The template's stubs say "TwoLayerNet.__init__: <task>": name the part the stub names.
+            # The template's stubs say "Net.__init__: <task>": name the part the stub names.
             named, _, rest = str(exc).strip().partition(": ")
             if rest and (named == label or named.startswith(f"{label}.")):
                 label, task = named, rest.rstrip(".")

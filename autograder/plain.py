@@ -31,7 +31,7 @@ def to_plain(value: Any, make_handle: Callable[[Any], Any], where: str = "the re
     Args:
         value: what student code returned or holds.
         make_handle: called with any object that is not plain data.
-        where: how to name the value in an error, e.g. "relu_forward's result[0]".
+        where: how to name the value in an error, e.g. "activation_forward's result[0]".
 
     Raises:
         InvalidReturn: for values that look like data but cannot be trusted.

@@ -2,7 +2,7 @@
 
 Registered by the plugin when the run says ``record_calls`` (the audit's
 grade of the reference, in-process). Per test it journals the submission's
-functions that ran (``layers.relu_forward``, ``fc_net.TwoLayerNet.loss``),
+functions that ran (``mod.double``, ``models.Net.loss``),
 the modules whose text a rubric check read (``layers.<source>``) and
 whether the test read the submission's files itself (``<files>``). A
 variant that changes function F can then only change the tests that ran F.

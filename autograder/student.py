@@ -8,9 +8,9 @@ get_attr, set_attr, set_item, run_probe); the in-process one lives in
 autograder.inprocess, and a sandboxed worker can implement the same
 primitives without any test changing.
 
-    out, cache = student.call("layers.relu_forward", x)
-    dx = student.call("layers.relu_backward", dout, cache)
-    model = student.call("fc_net.TwoLayerNet", input_dim=4)   # a Handle
+    out, cache = student.call("mod.double", x)
+    dx = student.call("mod.double_backward", dout, cache)
+    model = student.call("fc_net.Net", input_dim=4)   # a Handle
     loss, grads = model.loss(X, y)                            # method call
     student.set_item(student.ref(model, "params"), "W1", W1)  # write into a dict
 """
@@ -78,7 +78,7 @@ class CallRules:
     writes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (function pattern, arguments it may write into)
 
     def writable(self, function: str) -> set[str]:
-        """The arguments ``function`` ("optim.sgd", "fc_net.TwoLayerNet.loss") may write into."""
+        """The arguments ``function`` ("updates.step", "models.Net.loss") may write into."""
         return {name for pattern, names in self.writes if fnmatch.fnmatchcase(function, pattern) for name in names}
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,7 +96,7 @@ class CallRules:
 class CallRecord:
     """What the back end noticed about one call into student code."""
 
-    target: str  # e.g. "layers.relu_forward"
+    target: str  # e.g. "mod.double"
     mutated: list[str] = field(default_factory=list)  # arguments changed in place and not declared writable
 
     def mutation_note(self) -> str | None:
@@ -135,8 +135,8 @@ class Student(abc.ABC):
 
     @abc.abstractmethod
     def function(self, name: str) -> Handle:
-        """A handle to the submission's module-level function ``name`` ("nn.sigmoid"), to pass as an
-        argument (``activation=student.function("nn.sigmoid")``); it runs on the submission's side only."""
+        """A handle to the submission's module-level function ``name`` ("mod.sigmoid"), to pass as an
+        argument (``activation=student.function("mod.sigmoid")``); it runs on the submission's side only."""
 
     @abc.abstractmethod
     def call_many(self, target: Target, calls: Sequence[Mapping[str, Any]], select: int | None = None) -> list[Any]:

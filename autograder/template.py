@@ -41,7 +41,7 @@ class Block:
     last_line: int  # 1-based line of END
     indent: str
     task: str
-    function: str  # qualified name of the enclosing function, e.g. "TwoLayerNet.loss"
+    function: str  # qualified name of the enclosing function, e.g. "Net.loss"
 
 
 def find_blocks(source: str, filename: str) -> list[Block]:

@@ -178,7 +178,7 @@ def parse_description(description: Any, allowed: Sequence[str], what: str) -> li
     Args:
         description: plain data from the untrusted side.
         allowed: the short names of the layers the assignment allows, e.g. ("Linear", "ReLU").
-        what: the builder, for messages, e.g. "build_mlp()".
+        what: the builder, for messages, e.g. "build_network()".
     """
     if not isinstance(description, dict) or not isinstance(description.get("layers"), list):
         raise GradingFailure(f"{what}: the grader could not read the model (got {type(description).__name__}); "

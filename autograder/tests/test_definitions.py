@@ -5,7 +5,7 @@ SOURCE = '''
 import numpy as np
 
 
-def affine_forward(x, w, b):
+def linear_forward(x, w, b):
     out = np.zeros((x.shape[0], w.shape[1]))
     for i in range(x.shape[0]):  # an early draft, replaced below
         out[i] = x[i] @ w + b
@@ -23,7 +23,7 @@ class Net:
         return inner()
 
 
-def affine_forward(x, w, b):  # the version Python runs
+def linear_forward(x, w, b):  # the version Python runs
     return x.reshape(x.shape[0], -1) @ w + b, (x, w, b)
 
 
@@ -34,20 +34,20 @@ class Net:
 
 
 def test_the_last_definition_wins_as_when_the_module_runs():
-    node = definitions.find_definition(SOURCE, "affine_forward")
+    node = definitions.find_definition(SOURCE, "linear_forward")
     assert "the version Python runs" in SOURCE.splitlines()[node.lineno - 1]
-    assert definitions.find_definition(SOURCE, "Net.loss").lineno > definitions.find_definition(SOURCE, "affine_forward").lineno
+    assert definitions.find_definition(SOURCE, "Net.loss").lineno > definitions.find_definition(SOURCE, "linear_forward").lineno
     assert definitions.find_definition(SOURCE, "Net.helper") is None  # the later class has no helper
     assert definitions.find_definition(SOURCE, "missing") is None
 
 
 def test_the_loop_rubric_reads_the_definition_that_runs():
-    assert rubric.find_batch_loops(SOURCE, "affine_forward") == []
+    assert rubric.find_batch_loops(SOURCE, "linear_forward") == []
 
 
 def test_export_shows_the_definition_that_runs(tmp_path):
     (tmp_path / "layers.py").write_text(SOURCE)
-    extracted = export.extract(tmp_path, "layers.affine_forward")
+    extracted = export.extract(tmp_path, "layers.linear_forward")
     assert "the version Python runs" in extracted.source and "for i" not in extracted.source
     assert export.extract(tmp_path, "layers.Net.loss").source.strip().endswith("return 3")
 

@@ -28,7 +28,7 @@ class Net:
         return 0.0
 
 
-def relu_forward(x):  # the last definition is the one that counts
+def activation_forward(x):  # the last definition is the one that counts
     return x, x
 '''
 
@@ -37,8 +37,8 @@ def relu_forward(x):  # the last definition is the one that counts
 def assignment(tmp_path):
     questions = {
         "relu": {"number": "1.2", "title": "ReLU & friends_1", "points": 2,
-                 "functions": ["layers.relu_forward", "layers.Net.loss"]},
-        "affine": {"number": "1.10", "title": "Affine", "points": 1, "functions": ["layers.affine_forward"]},
+                 "functions": ["layers.activation_forward", "layers.Net.loss"]},
+        "affine": {"number": "1.10", "title": "Affine", "points": 1, "functions": ["layers.linear_forward"]},
         "other": {"number": "1.1", "title": "Not exported", "points": 1},
         "broken": {"number": "2", "title": "Broken", "points": 1, "functions": ["broken.f", "absent.g"]},
     }
@@ -50,7 +50,7 @@ def assignment(tmp_path):
 def test_extract_functions_and_methods_without_running_the_code(assignment):
     _, submission = assignment
     assert extract(submission, "layers.Net.loss").source == "def loss(self, X, y=None):\n    return 0.0\n"
-    assert extract(submission, "layers.relu_forward").source.startswith("def relu_forward(x):  # the last")
+    assert extract(submission, "layers.activation_forward").source.startswith("def activation_forward(x):  # the last")
     assert extract(submission, "layers.leaky_forward").source.startswith('@staticmethod\ndef leaky_forward(x):\n')
     assert extract(submission, "layers.Net.fit").problem == "class Net does not define fit"
     assert extract(submission, "layers.nothing").problem == "layers.py does not define nothing"
@@ -63,17 +63,17 @@ def test_markdown_orders_questions_by_number(assignment):
     text = export(config, submission, "markdown")
     headings = [line for line in text.splitlines() if line.startswith("#")]
     assert headings == [
-        "# Tiny: implementations", "## 1.2 ReLU & friends_1", "### `layers.relu_forward`", "### `layers.Net.loss`",
-        "## 1.10 Affine", "### `layers.affine_forward`", "## 2 Broken", "### `broken.f`", "### `absent.g`",
+        "# Tiny: implementations", "## 1.2 ReLU & friends_1", "### `layers.activation_forward`", "### `layers.Net.loss`",
+        "## 1.10 Affine", "### `layers.linear_forward`", "## 2 Broken", "### `broken.f`", "### `absent.g`",
     ]
     assert "```python\ndef loss(self, X, y=None):\n    return 0.0\n```" in text
-    assert "*Not found: layers.py does not define affine_forward.*" in text
+    assert "*Not found: layers.py does not define linear_forward.*" in text
 
 
 def test_a_fence_inside_the_code_gets_a_longer_fence(tmp_path, assignment):
     config, _ = assignment
-    submission = write_files(tmp_path / "fenced", {"layers.py": "def relu_forward(x):\n    return '```'\n"})
-    assert "````python\ndef relu_forward(x):\n    return '```'\n````" in export(config, submission)
+    submission = write_files(tmp_path / "fenced", {"layers.py": "def activation_forward(x):\n    return '```'\n"})
+    assert "````python\ndef activation_forward(x):\n    return '```'\n````" in export(config, submission)
 
 
 def test_latex_escapes_titles_and_keeps_code_verbatim(assignment):
@@ -81,9 +81,9 @@ def test_latex_escapes_titles_and_keeps_code_verbatim(assignment):
     text = export(config, submission, "latex")
     assert text.startswith("\\documentclass") and text.rstrip().endswith("\\end{document}")
     assert "\\section*{1.2 ReLU \\& friends\\_1}" in text
-    assert "\\subsection*{\\texttt{layers.relu\\_forward}}" in text
-    assert "\\begin{lstlisting}\ndef relu_forward(x):  # the last definition is the one that counts\n" in text
-    assert "\\emph{Not found: layers.py does not define affine\\_forward.}" in text
+    assert "\\subsection*{\\texttt{layers.activation\\_forward}}" in text
+    assert "\\begin{lstlisting}\ndef activation_forward(x):  # the last definition is the one that counts\n" in text
+    assert "\\emph{Not found: layers.py does not define linear\\_forward.}" in text
     assert latex_escape("50% of $x_1$ {a} #2 ~ ^ \\") == (
         "50\\% of \\$x\\_1\\$ \\{a\\} \\#2 \\textasciitilde{} \\textasciicircum{} \\textbackslash{}")
 

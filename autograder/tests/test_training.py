@@ -153,14 +153,14 @@ def test_hidden_units_are_the_outputs_of_every_linear_but_the_last():
 def test_output_shape_checks_name_the_problem():
     wrong_size = training.rebuild(parse(nn.Sequential(nn.Linear(784, 20), nn.ReLU(), nn.Linear(20, 5))), 0, "b")
     with pytest.raises(GradingFailure, match=r"outputs shape \(2, 5\); expected \(2, 10\)"):
-        training.expect_output_shape(wrong_size, (784,), 10, "build_mlp()")
+        training.expect_output_shape(wrong_size, (784,), 10, "build_network()")
     mismatched = training.rebuild(parse(nn.Sequential(nn.Linear(100, 10))), 0, "b")
-    with pytest.raises(GradingFailure, match=r"build_mlp\(\): the model cannot run on a batch of shape \(2, 784\) \(it should "
+    with pytest.raises(GradingFailure, match=r"build_network\(\): the model cannot run on a batch of shape \(2, 784\) \(it should "
                                                   r"take \(B, 784\)\): mat1 and mat2"):
-        training.expect_output_shape(mismatched, (784,), 10, "build_mlp()")
+        training.expect_output_shape(mismatched, (784,), 10, "build_network()")
     no_flatten = training.rebuild(parse(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Linear(26, 10))), 0, "b")
     with pytest.raises(GradingFailure, match=r"outputs shape \(2, 2, 26, 10\)"):
-        training.expect_output_shape(no_flatten, (1, 28, 28), 10, "build_cnn()")
+        training.expect_output_shape(no_flatten, (1, 28, 28), 10, "build_convnet()")
 
 
 @pytest.mark.parametrize("optimizer, weight_decay", [("adam", 0.0), ("adam", 0.01), ("sgd", 0.0), ("sgd", 0.01)])
