@@ -193,15 +193,20 @@ def expect_close(
 
 
 def _precision_hint(got: np.ndarray, expected: np.ndarray, exp64: np.ndarray, abs_err: np.ndarray) -> str | None:
-    """float32 (or float16) results where float64 is expected, off by no more than their precision."""
-    if got.dtype.kind != "f" or got.dtype.itemsize >= 8 or expected.dtype != np.float64:
+    """Results that agree with float64 ones only to float32's precision: float32 on the way."""
+    if got.dtype.kind != "f" or expected.dtype != np.float64:
         return None
-    precision = float(np.finfo(got.dtype).eps) * 64
-    if np.all(abs_err <= precision * np.maximum(np.abs(exp64), 1.0)):
-        return (f"got has dtype {got.dtype}, whose precision is about {np.finfo(got.dtype).eps:.0e}: the values "
-                "agree to that precision only. Keep float64 (the inputs' dtype): look for np.float32, "
-                "astype(np.float32) or a float32 array created with np.zeros(..., dtype=np.float32).")
-    return None
+    low = got.dtype if got.dtype.itemsize < 8 else np.dtype(np.float32)
+    precision = float(np.finfo(low).eps) * 64
+    if not np.all(abs_err <= precision * np.maximum(np.abs(exp64), 1.0)):
+        return None
+    fix = ("Keep float64 (the inputs' dtype): look for np.float32, astype(np.float32) or an array created with "
+           "dtype=np.float32.")
+    if got.dtype.itemsize < 8:
+        return f"got has dtype {got.dtype}, whose precision is about {np.finfo(low).eps:.0e}: the values agree " \
+               f"to that precision only. {fix}"
+    return f"the values agree only to float32's precision (about {np.finfo(low).eps:.0e}): something on the way " \
+           f"is computed in float32. {fix}"
 
 
 def expect_all_close(got: Mapping[str, Any], expected: Mapping[str, Any], *, what: str, tol: Tolerance,
