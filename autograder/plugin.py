@@ -138,6 +138,7 @@ class GradingSession:
         self._journal_file = None
         self._check_name = ""
         self.workspace_notes: list[str] = []  # what the workspace forgave (a folder, a file name's case, ...)
+        self._grader_notes: dict[str, list[str]] = {}  # nodeid -> what its check reported (grader_note)
         self._zygote = None
         if run.backend == "sandbox":  # it imports the libraries while pytest collects the tests
             from autograder.sandbox.backend import Zygote
@@ -213,6 +214,12 @@ class GradingSession:
     def run(self) -> Run:
         """Every setting of this run (autograder.run.Run), each with where it came from."""
         return self.grading_run
+
+    @pytest.fixture
+    def grader_note(self, request: pytest.FixtureRequest) -> Any:
+        """``grader_note("text")`` adds a sentence (or a small table) to this check's result, shown whether the
+        check passes or not: what the grader measured, such as a trained model's accuracy per class."""
+        return self._grader_notes.setdefault(request.node.nodeid, []).append
 
     @pytest.fixture(scope="session")
     def submission_folder(self) -> Path | None:
@@ -315,8 +322,8 @@ class GradingSession:
             outcome.partial_score = float(score)
         if outcome.leaderboard is not None:
             outcome.leaderboard["value"] = getattr(function, "__leaderboard_value__", None)
-        if self._student is not None:
-            outcome.notes = self._student.mutation_notes()
+        notes = self._student.mutation_notes() if self._student is not None else []
+        outcome.notes = notes + [str(note)[:4000] for note in self._grader_notes.pop(item.nodeid, [])[:5]]
         self.journal({"event": "outcome", "outcome": outcome.to_dict()})
 
     def journal(self, record: dict[str, Any]) -> None:

@@ -314,7 +314,8 @@ def current_assignment(test_file: str | Path | None = None) -> Config:
     """
     start = Path(test_file).resolve().parent if test_file else None
     active = _ACTIVE.assignment if _ACTIVE is not None else None
-    if active is not None and (start is None or start.is_relative_to(active.root)
-                               or start.is_relative_to(active.tests_dir)):
+    # The active run's tests (its config may be a copy elsewhere, the audit's policy variants); any other file
+    # belongs to the nearest autograder.yml above it (assignments/<name>/ sits inside the top level's folder).
+    if active is not None and (start is None or start.is_relative_to(active.tests_dir)):
         return active
     return load_assignment(None, start)

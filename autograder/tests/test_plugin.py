@@ -245,3 +245,17 @@ def test_partial_credit_is_reset_for_each_parametrized_item(pytester):
     outputs = {t["name"]: t["output"] for t in data["tests"]}
     assert outputs["1 Alpha"] == "The check failed: earned 0.5 of 1 (partial credit)"
     assert outputs["2 test_partial[False]"] == "The check failed: no score set"
+
+
+def test_a_grader_note_shows_with_a_passing_check(pytester, project):
+    pytester.makepyfile(test_notes='''
+        import pytest
+
+        @pytest.mark.double
+        def test_table(grader_note):
+            grader_note("per class: a 0.90, b 0.80")
+        ''')
+    result = pytester.runpytest(f"--assignment={project.path}", "-p", "no:cacheprovider", "--results=out.json")
+    data = __import__("json").loads((pytester.path / "out.json").read_text())
+    double = next(t for t in data["tests"] if t["name"].startswith("1 "))
+    assert double["score"] == double["max_score"] and "note: per class: a 0.90, b 0.80" in double["output"], result.stdout.str()

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from autograder.config import load_config
-from autograder.errors import InvalidReturn, StudentCodeError, StudentRaised, SubmissionImportError
+from autograder.errors import StudentCodeError, StudentRaised, SubmissionImportError
 from autograder.inprocess import InProcessStudent
 from autograder.sandbox import landlock
 from autograder.breaker import FunctionTripped

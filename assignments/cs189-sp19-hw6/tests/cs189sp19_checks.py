@@ -14,7 +14,7 @@ import numpy as np
 from autograder.compare import NOT_IMPLEMENTED_HINT, expect_close, expect_items
 from autograder.errors import GradingFailure
 from autograder.gradcheck import BatchEvaluator, check_gradient
-from autograder.tolerances import INIT_STATISTICS, KINK_MARGIN, Tolerance
+from autograder.tolerances import INIT_STATISTICS
 
 NET = "FullyConnectedNet"
 
@@ -210,26 +210,6 @@ def net_compute(student: Any, **inputs: Any) -> dict[str, Any]:
     for name in model_params(inputs):
         out[f"d{name}"] = grad_of(grads, name)
     return out
-
-
-def relu_clear_of_kinks(X: np.ndarray, params: Mapping[str, np.ndarray]) -> bool:
-    """Whether no ReLU input of the network lies within KINK_MARGIN of 0 (computed here)."""
-    out = X.reshape(X.shape[0], -1)
-    names = weight_names(params)
-    for name in names[:-1]:
-        a = out @ params[name] + params["b" + name[1:]]
-        if np.min(np.abs(a)) < KINK_MARGIN:
-            return False
-        out = np.maximum(a, 0)
-    return True
-
-
-def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> float:
-    """The mean softmax cross-entropy, computed in the grader (float64, max-shifted)."""
-    scores = np.asarray(scores, dtype=np.float64)
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-log_probs[np.arange(len(y)), y].mean())
 
 
 def accuracy(scores: Any, y: np.ndarray, what: str) -> float:

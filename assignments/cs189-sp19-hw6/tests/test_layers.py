@@ -19,7 +19,7 @@ from autograder.gradcheck import check_gradient, evaluator
 from autograder.inputs import away_from
 from autograder.student import expect_inputs_unchanged
 from autograder.tolerances import BACKWARD_FLOAT64, EXACT_FLOAT64, FORWARD_FLOAT64
-from hw6_checks import pick
+from cs189sp19_checks import pick
 
 
 # -- fully-connected layer ---------------------------------------------------------------

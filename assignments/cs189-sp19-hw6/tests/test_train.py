@@ -15,8 +15,6 @@ per-movement accuracy table of 4(e), which reaches the question's output.
 predictions.csv (4(g)) is read by the grader from the submission's folder (never by the student's
 process) and scored against labels only the grader holds.
 """
-import functools
-import importlib.util
 import tempfile
 from pathlib import Path
 
@@ -27,18 +25,16 @@ from autograder import datasets, predictions, synthetic_data, training
 from autograder.compare import expect_close
 from autograder.errors import GradingFailure
 from autograder.fixtures import Case, FixtureSet
-from autograder.run import current_assignment
 from autograder.student import Handle, expect_inputs_unchanged
+from autograder.run import current_assignment
 from autograder.tolerances import EXACT_FLOAT64, FORWARD_FLOAT64
-from hw6_checks import as_array, as_number, shown, softmax_cross_entropy
+from cs189sp19_checks import as_array, as_number, shown
 
-CONFIG = current_assignment(__file__)
+CONFIG = current_assignment(__file__)  # for the parametrize lists; options are read when a check runs
 NOT_GRADED_HERE = "not graded here: "  # a skip so worded counts 0 of 0 points (autograder.scoring.NOT_GRADED_HERE)
 NUM_CLASSES = 8
 ALLOWED = ("Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d", "Dropout", "Dropout2d", "ReLU", "LeakyReLU", "Flatten",
            "Linear", "Softmax")
-MAX_PARAMETERS = int(CONFIG.options["max_parameters"])
-SYNTHETIC_FRAMES = dict(CONFIG.options["synthetic_frames"])
 
 
 # -- reading the student's model -------------------------------------------------------------
@@ -56,21 +52,22 @@ def read_layers(student, image_size, num_classes=NUM_CLASSES):
     return training.parse_description(description, ALLOWED, what), what
 
 
-def expect_parameter_limit(layers, what):
+def expect_parameter_limit(layers, what, assignment):
+    limit = int(assignment.options["max_parameters"])
     count = training.parameter_count(layers)
-    if count >= MAX_PARAMETERS:
-        raise GradingFailure(f"{what} has {count:,} parameters; it must have fewer than {MAX_PARAMETERS:,} (the grader "
+    if count >= limit:
+        raise GradingFailure(f"{what} has {count:,} parameters; it must have fewer than {limit:,} (the grader "
                              f"trains it). Its model: {training.describe_layers(layers)}.")
 
 
 @pytest.mark.cnn_model
 @pytest.mark.parametrize("image_size", [32, 64])
-def test_build_model_is_a_cnn_of_the_right_shape(student, image_size):
+def test_build_model_is_a_cnn_of_the_right_shape(student, assignment, image_size):
     layers, what = read_layers(student, image_size)
     if not any(layer.kind == "Conv2d" for layer in layers):
         raise GradingFailure(f"{what} must be a convolutional network, with at least one nn.Conv2d; its model: "
                              f"{training.describe_layers(layers)}.")
-    expect_parameter_limit(layers, what)
+    expect_parameter_limit(layers, what, assignment)
     model = training.rebuild(layers, seed=0, what=what)
     training.expect_output_shape(model, (3, image_size, image_size), NUM_CLASSES, what)
 
@@ -80,25 +77,33 @@ def scores_and_labels(rng, n, c, scale):
     return {"scores": scale * rng.standard_normal((n, c)), "labels": rng.integers(c, size=n)}
 
 
-LOSS_CASES = [Case("6x8", seed=671, n=6, c=8, scale=2.0), Case("batch1_1x8", seed=672, n=1, c=8, scale=2.0),
-              Case("large_scores_5x8", seed=673, n=5, c=8, scale=1e3)]
-
-
-@pytest.mark.cnn_loss
-@pytest.mark.parametrize("case", LOSS_CASES, ids=str)
-def test_criterion_is_the_mean_softmax_cross_entropy(student, case):
+def criterion_compute(student, scores, labels):
+    """make_criterion()(scores, labels) on float64 tensors, as a number."""
     import torch
 
-    inputs = scores_and_labels(np.random.default_rng(case.seed), **case.params)
     criterion = student.call("train.make_criterion")
     if not isinstance(criterion, Handle):
         raise GradingFailure(f"make_criterion() should return a loss to call as criterion(scores, labels) (such as a "
                              f"torch.nn loss); it returned {shown(criterion)}.")
-    got = criterion(torch.tensor(inputs["scores"]), torch.tensor(inputs["labels"]))
-    what = "make_criterion()(scores, labels)"
-    expected = softmax_cross_entropy(inputs["scores"], inputs["labels"])
-    expect_close(as_number(got, what, case.name), expected, case=case.name, tol=FORWARD_FLOAT64,
-                 what=f"{what}: the mean softmax cross-entropy of {inputs['scores'].shape[0]} frames' scores")
+    got = criterion(torch.tensor(scores), torch.tensor(labels))
+    return {"loss": as_number(got, "make_criterion()(scores, labels)")}
+
+
+LOSS = FixtureSet("hw6_criterion", make_inputs=scores_and_labels, compute=criterion_compute, cases=[
+    Case("6x8", seed=671, n=6, c=8, scale=2.0),
+    Case("batch1_1x8", seed=672, n=1, c=8, scale=2.0),
+    Case("large_scores_5x8", seed=673, n=5, c=8, scale=1e3),
+])
+
+
+@pytest.mark.cnn_loss
+@pytest.mark.parametrize("case", LOSS.cases, ids=str)
+def test_criterion_is_the_mean_softmax_cross_entropy(student, case):
+    data = LOSS.load(case)
+    got = LOSS.compute(student, **data.inputs)["loss"]
+    expect_close(got, data.expected["loss"], case=case.name, tol=FORWARD_FLOAT64,
+                 what=f"make_criterion()(scores, labels): the mean softmax cross-entropy of "
+                      f"{data.inputs['scores'].shape[0]} frames' scores")
 
 
 # -- per-movement accuracy and the confusion matrix ---------------------------------------------------
@@ -182,29 +187,29 @@ def test_confusion_matrix_does_not_modify_its_inputs(student):
 
 
 # -- trusted training ------------------------------------------------------------------------------
-def device_or_skip(task):
+def device_or_skip(task, assignment):
     import torch
 
     if task.device == "cpu":
         return "cpu"
     if torch.cuda.is_available():
         return "cuda"
-    if CONFIG.accuracy.when_no_gpu == "cpu":
+    if assignment.accuracy.when_no_gpu == "cpu":
         return "cpu"
     pytest.skip(f"{NOT_GRADED_HERE}it trains on a CUDA GPU and this machine has none (neither has Gradescope); "
                 "the course staff grade it on a machine with one.")
 
 
-def write_synthetic_frames(folder, spec):
+def write_synthetic_frames(folder, spec, synthetic):
     """MDS189's layout, train/<movement>/<i>.png and test/<movement>/<i>.png, of synthetic key frames:
     one colour shape per movement (autograder.synthetic_data.objects), written as PNG with Pillow."""
     from PIL import Image
 
     size, names = int(spec["size"]), list(spec["classes"])
-    seed = int(SYNTHETIC_FRAMES["seed"])
+    seed = int(synthetic["seed"])
     root = folder / str(spec["path"])
-    for split, count, split_seed in (("train", SYNTHETIC_FRAMES["train_size"], 2 * seed + 1),
-                                     ("test", SYNTHETIC_FRAMES["test_size"], 2 * seed + 2)):
+    for split, count, split_seed in (("train", synthetic["train_size"], 2 * seed + 1),
+                                     ("test", synthetic["test_size"], 2 * seed + 2)):
         images, labels = synthetic_data.objects(split_seed, int(count), size=size, classes=len(names))
         pixels = np.round(images.transpose(0, 2, 3, 1) * 255).astype(np.uint8)
         for name in names:
@@ -213,17 +218,21 @@ def write_synthetic_frames(folder, spec):
             Image.fromarray(image).save(root / split / names[label] / f"{index:04d}.png")
 
 
-def load_frames(task, run):
+def load_frames(task, run, assignment):
     """The task's dataset: the synthetic key frames written (and read back) here, or the course's from the data
     folder; a skip worded "not graded here" when this machine cannot have it."""
-    spec = CONFIG.data.datasets[task.dataset]
-    if spec["format"] == "imagefolder" and importlib.util.find_spec("PIL") is None:
-        pytest.skip(f"{NOT_GRADED_HERE}the key frames are image files, which need Pillow (pip install "
-                    "pillow==11.3.0), not installed here.")
+    spec = assignment.data.datasets[task.dataset]
+    synthetic = assignment.options["synthetic_frames"]
+    if spec["format"] == "imagefolder":
+        try:
+            import PIL.Image  # noqa: F401 - only whether it imports
+        except ImportError:
+            pytest.skip(f"{NOT_GRADED_HERE}the key frames are image files, which need Pillow (pip install "
+                        "pillow==11.3.0), not installed here.")
     try:
-        if task.dataset == SYNTHETIC_FRAMES["dataset"]:
+        if task.dataset == synthetic["dataset"]:
             with tempfile.TemporaryDirectory(prefix="hw6-frames-") as folder:
-                write_synthetic_frames(Path(folder), spec)
+                write_synthetic_frames(Path(folder), spec, synthetic)
                 return datasets.load_dataset(task.dataset, spec, Path(folder))
         return datasets.load_dataset(task.dataset, spec, run.data_folder)
     except datasets.DatasetMissing as exc:
@@ -240,15 +249,15 @@ def _task_param(task):
 
 
 @pytest.mark.parametrize("task", [_task_param(task) for task in CONFIG.accuracy.tasks])
-def test_trained_cnn_reaches_the_accuracy_threshold(student, run, task):
+def test_trained_cnn_reaches_the_accuracy_threshold(student, run, assignment, task):
     # What this machine lacks (a GPU, Pillow, the dataset) is decided before any student code runs, so that
     # the question's maximum is the same for every submission.
-    device = device_or_skip(task)
-    dataset = load_frames(task, run)
+    device = device_or_skip(task, assignment)
+    dataset = load_frames(task, run, assignment)
     size = int(dataset.train_x.shape[-1])
     layers, what = read_layers(student, size, dataset.num_classes)
-    expect_parameter_limit(layers, what)
-    recipe = training.Recipe(**CONFIG.data.recipes[task.recipe])
+    expect_parameter_limit(layers, what, assignment)
+    recipe = training.Recipe(**assignment.data.recipes[task.recipe])
     model = training.rebuild(layers, seed=recipe.seed, what=what)
     shape = tuple(dataset.train_x.shape[1:])
     training.expect_output_shape(model, shape, dataset.num_classes, what)
@@ -274,9 +283,8 @@ def test_trained_cnn_reaches_the_accuracy_threshold(student, run, task):
 
 
 # -- Kaggle: held-out predictions -------------------------------------------------------------------
-@functools.lru_cache(maxsize=2)
-def held_out_labels(name, folder):
-    return datasets.load_dataset(name, CONFIG.data.datasets[name], folder).test_y
+def held_out_labels(name, spec, folder):
+    return datasets.load_dataset(name, spec, folder).test_y
 
 
 def _predictions_marks():
@@ -285,9 +293,9 @@ def _predictions_marks():
 
 
 @pytest.mark.parametrize("settings", [pytest.param(CONFIG.predictions, marks=_predictions_marks(), id="kaggle")])
-def test_kaggle_predictions(submission_folder, run, settings):
+def test_kaggle_predictions(submission_folder, run, assignment, settings):
     try:
-        labels = held_out_labels(settings.dataset, run.data_folder)
+        labels = held_out_labels(settings.dataset, assignment.data.datasets[settings.dataset], run.data_folder)
     except datasets.DatasetMissing as exc:
         pytest.skip(f"{NOT_GRADED_HERE}{exc}.")
     path = submission_folder / settings.file if submission_folder is not None else None
