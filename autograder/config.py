@@ -145,6 +145,8 @@ class Config:
     # Files of the tests folder that students never get in their handout (trusted-only helpers, such as a
     # module computing the right formulas for hints); `autograder handout` leaves them out.
     handout_exclude: tuple[Path, ...] = ()
+    export_by: str = "question"  # `export`'s sections: one per question, or per module ("module")
+    export_heading_level: int = 1  # 1: a whole document; 2, 3: a part to include in a write-up
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     data: DataSettings = field(default_factory=DataSettings)
     accuracy: AccuracySettings = field(default_factory=AccuracySettings)
@@ -284,6 +286,7 @@ def _parse(raw: dict, root: Path, source: Path) -> Config:
         options=MappingProxyType(dict(raw.get("options") or {})),
         writes=_writes(raw.get("writes"), source),
         handout_exclude=_handout_exclude(raw.get("handout"), root, source),
+        **_export_defaults(raw.get("export"), source),
         sandbox=_sandbox(raw.get("sandbox"), source),
         **_data_sections(raw, root, source, questions),
     )
@@ -302,6 +305,19 @@ def _functions(raw: Any, where: str) -> tuple[str, ...]:
             raise ConfigError(f"{where}: {item!r} in functions is not module.function or module.Class.method")
         names.append(str(item))
     return tuple(names)
+
+
+def _export_defaults(raw: Any, source: Path) -> dict[str, Any]:
+    """``export: {by: module, heading_level: 2}``: what `autograder export` does without options."""
+    section = _mapping(raw, f"{source}: export")
+    unknown = set(section) - {"by", "heading_level"}
+    if unknown:
+        raise ConfigError(f"{source}: export.{sorted(unknown)[0]} is not a setting; use by or heading_level")
+    by, level = section.get("by", "question"), section.get("heading_level", 1)
+    if by not in ("question", "module") or level not in (1, 2, 3):
+        raise ConfigError(f"{source}: export.by is {by!r} and export.heading_level {level!r}; use question or "
+                          "module, and 1, 2 or 3")
+    return {"export_by": by, "export_heading_level": level}
 
 
 def _handout_exclude(raw: Any, root: Path, source: Path) -> tuple[Path, ...]:

@@ -18,6 +18,8 @@ from autograder.scoring import number_key
 from autograder.workspace import locate_submission_root
 
 FORMATS = ("markdown", "latex")
+GROUPINGS = ("question", "module")  # one section per question (its number and title), or per student module
+_LATEX_HEADINGS = (r"\section*", r"\subsection*", r"\subsubsection*", r"\paragraph*")
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,20 @@ def extract(root: Path, qualified: str) -> Extract:
     return Extract(qualified, _definition_source(text.splitlines(keepends=True), node))
 
 
-def gather(config: Config, submission: Path) -> list[tuple[Question, list[Extract]]]:
-    """Each question that lists functions, in number order, with their extracts."""
+def gather(config: Config, submission: Path, by: str = "question") -> list[tuple[str, list[Extract]]]:
+    """(heading, extracts) per section: each question that lists functions, in number order, or each module
+    of those functions (in the order the questions first name them), every function once."""
     root, _ = locate_submission_root(submission) if submission.is_dir() else (submission, [])
     questions = sorted((q for q in config.questions.values() if q.functions), key=lambda q: number_key(q.number))
-    return [(q, [extract(root, name) for name in q.functions]) for q in questions]
+    if by == "question":
+        return [(f"{q.number} {q.title}", [extract(root, name) for name in q.functions]) for q in questions]
+    modules: dict[str, list[str]] = {}
+    for question in questions:
+        for name in question.functions:
+            listed = modules.setdefault(name.split(".", 1)[0], [])
+            if name not in listed:
+                listed.append(name)
+    return [(f"{module}.py", [extract(root, name) for name in names]) for module, names in modules.items()]
 
 
 def _fence(code: str) -> str:
@@ -64,12 +75,14 @@ def _fence(code: str) -> str:
     return ticks
 
 
-def to_markdown(title: str, sections: list[tuple[Question, list[Extract]]]) -> str:
-    out = [f"# {title}", ""]
-    for question, extracts in sections:
-        out += [f"## {question.number} {question.title}", ""]
+def to_markdown(title: str, sections: list[tuple[str, list[Extract]]], heading_level: int = 1) -> str:
+    """A document (heading level 1: with its title) or a part of one (2, 3: sections at that level)."""
+    out = [f"{'#' * heading_level} {title}", ""] if heading_level == 1 else []
+    section = "#" * (heading_level + (1 if heading_level == 1 else 0))
+    for heading, extracts in sections:
+        out += [f"{section} {heading}", ""]
         for item in extracts:
-            out += [f"### `{item.name}`", ""]
+            out += [f"{section}# `{item.name}`", ""]
             if item.source is None:
                 out += [f"*Not found: {item.problem}.*", ""]
             else:
@@ -99,30 +112,43 @@ _LATEX_PREAMBLE = r"""\documentclass[11pt]{article}
 """
 
 
-def to_latex(title: str, sections: list[tuple[Question, list[Extract]]]) -> str:
+def to_latex(title: str, sections: list[tuple[str, list[Extract]]], heading_level: int = 1) -> str:
+    """A whole document (heading level 1), or a part to \\input{} into a write-up (2, 3: its sections as
+    \\subsection* or \\subsubsection*; the preamble must then load the listings package)."""
+    whole = heading_level == 1
     out = [_LATEX_PREAMBLE.rstrip("\n"), rf"\title{{{latex_escape(title)}}}", r"\date{}", "",
-           r"\begin{document}", r"\maketitle", ""]
-    for question, extracts in sections:
-        out += [rf"\section*{{{latex_escape(f'{question.number} {question.title}')}}}", ""]
+           r"\begin{document}", r"\maketitle", ""] if whole else []
+    section, item_heading = _LATEX_HEADINGS[heading_level - 1], _LATEX_HEADINGS[heading_level]
+    for heading, extracts in sections:
+        out += [rf"{section}{{{latex_escape(heading)}}}", ""]
         for item in extracts:
-            out.append(rf"\subsection*{{\texttt{{{latex_escape(item.name)}}}}}")
+            out.append(rf"{item_heading}{{\texttt{{{latex_escape(item.name)}}}}}")
             if item.source is None:
                 out += [rf"\emph{{Not found: {latex_escape(item.problem)}.}}", ""]
             else:
                 # Only this exact line would end the listing early; a space keeps the code readable.
                 code = item.source.rstrip("\n").replace(r"\end{lstlisting}", r"\end {lstlisting}")
                 out += [r"\begin{lstlisting}", code, r"\end{lstlisting}", ""]
-    out.append(r"\end{document}")
-    return "\n".join(out) + "\n"
+    if whole:
+        out.append(r"\end{document}")
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
-def export(config: Config, submission: Path, fmt: str = "markdown") -> str:
-    """The document for ``submission``; ValueError if no question lists its functions."""
+def export(config: Config, submission: Path, fmt: str = "markdown", heading_level: int | None = None,
+           by: str | None = None) -> str:
+    """The document for ``submission``; ValueError if no question lists its functions.
+
+    ``heading_level`` (1, 2, 3) and ``by`` ("question", "module") default to autograder.yml's ``export:``.
+    """
+    heading_level = heading_level or config.export_heading_level
+    by = by or config.export_by
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {FORMATS}")
-    sections = gather(config, submission)
+    if heading_level not in (1, 2, 3) or by not in GROUPINGS:
+        raise ValueError(f"heading level {heading_level} and grouping {by!r}: use 1, 2 or 3 and one of {GROUPINGS}")
+    sections = gather(config, submission, by)
     if not sections:
         raise ValueError(f"no question in {config.path.name} lists its functions; add, for example, "
                          "`functions: [mod.double, mod.double_backward]` to a question")
     title = f"{config.assignment}: implementations"
-    return (to_markdown if fmt == "markdown" else to_latex)(title, sections)
+    return (to_markdown if fmt == "markdown" else to_latex)(title, sections, heading_level)

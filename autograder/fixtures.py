@@ -219,9 +219,12 @@ def generate_here(config: Config, out_dir: Path) -> list[Path]:
     from autograder.inprocess import InProcessStudent
     from autograder.workspace import build_workspace
 
+    from autograder.probes import register_assignment_probes
+
     sets = discover(config)
     written: list[Path] = []
     sys.path.insert(0, str(config.tests_dir))  # as pytest does: cases may use the tests' helper modules
+    register_assignment_probes(config.probes_dir)  # as the plugin does: a case's compute may run one
     with tempfile.TemporaryDirectory(prefix="autograder-reference-") as tmp:
         workspace = build_workspace(config.reference_dir, config, Path(tmp))
         with InProcessStudent(workspace) as reference:

@@ -10,6 +10,7 @@ comparison, so they are refused.
 from __future__ import annotations
 
 import sys
+from collections import OrderedDict
 from typing import Any, Callable
 
 import numpy as np
@@ -58,7 +59,7 @@ def to_plain(value: Any, make_handle: Callable[[Any], Any], where: str = "the re
     if kind in (tuple, list):
         items = [to_plain(item, make_handle, f"{where}[{i}]") for i, item in enumerate(value)]
         return kind(items)
-    if kind is dict:
+    if kind is dict or kind is OrderedDict:  # a layer's parameters are often an OrderedDict: a plain dict here
         return {
             _plain_key(key, where): to_plain(item, make_handle, f"{where}[{key!r}]")
             for key, item in value.items()

@@ -96,3 +96,15 @@ def test_the_export_command_writes_a_file_or_explains(assignment, tmp_path, caps
     bare = load_config(write_config(tmp_path / "bare", {"layers.py": "graded"}))
     assert main([f"--config={bare.path}", "export", f"--submission={submission}"]) == 1
     assert "no question in autograder.yml lists its functions" in capsys.readouterr().err
+
+
+def test_sections_by_module_at_a_chosen_heading_level(assignment):
+    config, submission = assignment
+    markdown = export(config, submission, "markdown", heading_level=2, by="module")
+    assert markdown.startswith("## layers.py\n") and "### `layers.activation_forward`" in markdown
+    assert markdown.count("### `layers.activation_forward`") == 1  # listed once, whatever the questions
+    latex = export(config, submission, "latex", heading_level=3, by="question")
+    assert latex.startswith("\\subsubsection*{1.2 ReLU \\& friends\\_1}") and "\\documentclass" not in latex
+    assert "\\paragraph*{\\texttt{layers.activation\\_forward}}" in latex
+    with pytest.raises(ValueError, match="heading level 4"):
+        export(config, submission, "markdown", heading_level=4)

@@ -18,8 +18,12 @@ from autograder.scoring import number_key
 
 def not_graded_here(config):
     """Questions whose every check may skip on a machine without a GPU or a dataset (0 of 0 points)."""
-    return {task.question for task in config.accuracy.tasks
-            if task.device == "gpu" or config.data.datasets[task.dataset]["format"] != "synthetic"}
+    found = {task.question for task in config.accuracy.tasks
+             if task.device == "gpu" or config.data.datasets[task.dataset]["format"] != "synthetic"}
+    predictions = config.predictions
+    if predictions is not None and config.data.datasets[predictions.dataset]["format"] != "synthetic":
+        found.add(predictions.question)
+    return found
 
 
 def template_reasons(config):

@@ -11,14 +11,14 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder.compare import expect_close
+from autograder.compare import expect_all_close, expect_close
 from autograder.errors import GradingFailure
 from autograder.fixtures import Case, FixtureSet
 from autograder.inputs import away_from
 from autograder.run import current_assignment
 from autograder.student import expect_inputs_unchanged
 from autograder.tolerances import BACKWARD_FLOAT64, EXACT_FLOAT64, FORWARD_FLOAT64, NUMERICAL_GRADIENT
-from cs189sp23_support import check_input_gradient, expect_all_close, expect_no_batch_loop, input_evaluator
+from cs189sp23_support import check_input_gradient, expect_no_batch_loop, input_evaluator
 
 VECTORIZED = current_assignment(__file__).options.get("vectorized_functions", [])
 

@@ -7,7 +7,6 @@ only for a function whose values are right.
 """
 import ast
 
-import numpy as np
 import pytest
 
 from autograder import definitions

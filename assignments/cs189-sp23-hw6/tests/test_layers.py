@@ -11,14 +11,14 @@ perturbing the input or the parameter held in the layer.
 import numpy as np
 import pytest
 
-from autograder.compare import expect_close
+from autograder.compare import expect_all_close, expect_close
 from autograder.errors import GradingFailure
 from autograder.fixtures import Case, FixtureSet
 from autograder.run import current_assignment
 from autograder.student import expect_inputs_unchanged
 from autograder.tolerances import BACKWARD_FLOAT64, EXACT_FLOAT64, FORWARD_FLOAT64, STANDARD_ERRORS
 from cs189sp23_support import (
-    check_input_gradient, check_item_gradient, conv2d, expect_all_close, expect_entry, expect_no_batch_loop,
+    check_input_gradient, check_item_gradient, conv2d, expect_entry, expect_no_batch_loop,
     fully_connected, read_dict, relu_safe,
 )
 
@@ -224,6 +224,8 @@ def pad_pair(pad, kernel):
 
 
 def conv_inputs(rng, x_shape, kernel, n_out, stride, pad, activation):
+    import cs189sp23_trusted  # trusted-only (not in the handout): cases are made where it is at hand
+
     m, rows, cols, n_in = x_shape
     pads = pad_pair(pad, kernel)
     out_shape = (m, conv_out(rows, kernel[0], stride, pads[0]), conv_out(cols, kernel[1], stride, pads[1]), n_out)
@@ -231,24 +233,10 @@ def conv_inputs(rng, x_shape, kernel, n_out, stride, pad, activation):
         X = rng.standard_normal(x_shape)
         W = rng.standard_normal((*kernel, n_in, n_out)) / np.sqrt(kernel[0] * kernel[1] * n_in)
         b = 0.5 * rng.standard_normal((1, n_out))
-        if activation != "relu" or relu_safe(reference_conv(X, W, b, stride, pads)):
+        if activation != "relu" or relu_safe(cs189sp23_trusted.conv_preactivation(X, W, b, stride, pads)):
             break
     return {"X": X, "W": W, "b": b, "dLdY": rng.standard_normal(out_shape), "stride": np.int64(stride),
             "pad": np.array(pads, dtype=np.int64), "relu": np.int64(activation == "relu")}
-
-
-def reference_conv(X, W, b, stride, pads):
-    """The pre-activation, written plainly, to pick kink-free ReLU cases (the fixtures come from the reference)."""
-    Xp = np.pad(X, ((0, 0), (pads[0], pads[0]), (pads[1], pads[1]), (0, 0)))
-    k1, k2 = W.shape[:2]
-    rows = (Xp.shape[1] - k1) // stride + 1
-    cols = (Xp.shape[2] - k2) // stride + 1
-    Z = np.zeros((X.shape[0], rows, cols, W.shape[3]))
-    for r in range(rows):
-        for c in range(cols):
-            patch = Xp[:, r * stride: r * stride + k1, c * stride: c * stride + k2]
-            Z[:, r, c] = np.tensordot(patch, W, axes=3)
-    return Z + b
 
 
 def conv_layer(student, inputs):
@@ -278,7 +266,7 @@ CONV = FixtureSet("cs189sp23_conv2d", make_inputs=conv_inputs, compute=conv_comp
     Case("2x5x4x2_k3_same_relu_to_3", seed=305, x_shape=(2, 5, 4, 2), kernel=(3, 3), n_out=3, stride=1, pad="same",
          activation="relu"),
 ])
-CONV_NUMERICAL = [CONV.cases[0], CONV.cases[2], CONV.cases[4]]
+CONV_NUMERICAL = [CONV.cases[1], CONV.cases[4]]  # one example, a rectangular kernel; ReLU and padding
 
 
 @pytest.mark.conv2d_forward
@@ -411,7 +399,8 @@ def test_pool2d_backward(student, fixtures, mode, case, tol):
                  tol=BACKWARD_FLOAT64)
 
 
-@pytest.mark.parametrize("fixtures, mode, case, tol", pool_params(count=None))
+@pytest.mark.parametrize("fixtures, mode, case, tol",
+                         [p for p in pool_params() if p.values[2].name.endswith(("overlapping", "pad1"))])
 def test_pool2d_backward_matches_numerical_gradient(student, fixtures, mode, case, tol):
     inputs = fixtures.load(case).inputs
     layer = pool_layer(student, inputs)

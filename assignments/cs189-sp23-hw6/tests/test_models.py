@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.compare import expect_close, expect_items
+from autograder.compare import describe_value, expect_all_close, expect_close, expect_items
 from autograder.errors import GradingFailure
 from autograder.fixtures import Case, FixtureSet
 from autograder.student import expect_inputs_unchanged
 from autograder.tolerances import BACKWARD_FLOAT64, FORWARD_FLOAT64
 from cs189sp23_support import (
-    check_item_gradient, cross_entropy, expect_all_close, expect_entry, expect_number, load_fully_connected, one_hot,
+    check_item_gradient, cross_entropy, expect_entry, expect_number, load_fully_connected, one_hot,
     read_dict, relu_safe,
 )
 
@@ -58,17 +58,15 @@ def build_network(student, params, sizes, optimizer=OPTIMIZER):
 
 
 def network_inputs(rng, sizes, m):
+    import cs189sp23_trusted  # trusted-only (not in the handout): cases are made where it is at hand
+
     while True:  # redrawn until no ReLU input is near its kink
         X = rng.standard_normal((m, sizes[0]))
-        params, h, safe = {}, X, True
+        params = {}
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
             params[f"W{i}"] = rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)
             params[f"b{i}"] = 0.3 * rng.standard_normal((1, fan_out))
-            Z = h @ params[f"W{i}"] + params[f"b{i}"]
-            if i < len(sizes) - 1:
-                safe = safe and relu_safe(Z)
-                h = np.maximum(Z, 0)
-        if safe:
+        if all(map(relu_safe, cs189sp23_trusted.hidden_preactivations(X, params, len(sizes) - 1))):
             break
     return {"X": X, "Y": one_hot(rng.integers(sizes[-1], size=m), sizes[-1]), "sizes": np.array(sizes), **params}
 
@@ -244,9 +242,10 @@ def iris_result(outputs, which):
         raise outputs
     Y_hat, y = (outputs[0], outputs[1]) if which == "train" else (outputs[2], outputs[3])
     if type(Y_hat) is not np.ndarray or Y_hat.shape != (len(y), 3) or not np.all(np.isfinite(Y_hat)):
-        shown = f"shape {Y_hat.shape}" if type(Y_hat) is np.ndarray else type(Y_hat).__name__
+        shown = (f"an array of shape {Y_hat.shape}" + ("" if Y_hat.shape != (len(y), 3) else " with NaN or inf")
+                 + "." if type(Y_hat) is np.ndarray else describe_value(Y_hat))
         raise GradingFailure(f"NeuralNetwork.forward after training on Iris ({IRIS_RECIPE}): expected finite "
-                             f"probabilities of shape {(len(y), 3)}, got {shown}.")
+                             f"probabilities of shape {(len(y), 3)}, got {shown}")
     return Y_hat, y
 
 

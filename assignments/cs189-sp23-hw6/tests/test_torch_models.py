@@ -21,6 +21,7 @@ import sys
 import pytest
 
 from autograder import datasets, predictions, training
+from autograder.compare import describe_value
 from autograder.errors import GradingFailure
 from autograder.run import current_assignment
 from autograder.student import Handle
@@ -40,8 +41,8 @@ def describe(student, builder):
     """The builder's model as plain data; the student's errors (a stub, an exception) propagate."""
     model = student.call(builder)
     if not isinstance(model, Handle):
-        shown = "None (is a return statement missing?)" if model is None else type(model).__name__
-        raise GradingFailure(f"{builder_name(builder)} should return an nn.Sequential; it returned {shown}.")
+        raise GradingFailure(f"{builder_name(builder)} should return an nn.Sequential; it returned "
+                             f"{describe_value(model)}")
     return student.run_probe("layer_stack.describe_sequential", model)
 
 
@@ -54,8 +55,10 @@ def load_dataset(name, folder):
 def dataset_or_skip(name, run):
     try:
         return load_dataset(name, run.data_folder)
-    except datasets.DatasetMissing as exc:
-        pytest.skip(f"{NOT_GRADED_HERE}{exc}. It is graded where the course staff installed the dataset.")
+    except datasets.DatasetMissing:  # said without this machine's paths: the same words wherever it is graded
+        folder = CONFIG.data.datasets[name].get("path", name)
+        pytest.skip(f"{NOT_GRADED_HERE}the files of dataset {name!r} ({folder}/ in the data folder) are not on "
+                    "this machine; it is graded where the course staff installed them.")
     except datasets.DatasetError as exc:
         raise RuntimeError(f"the grader's copy of dataset {name!r} is damaged: {exc}") from None
 

@@ -1,8 +1,8 @@
 """A submission written against the SP23 starter itself, by hand, in another style than the reference.
 
 Each file keeps the starter's own provided code where it differs from this folder's template: the
-package imports (``from neural_networks.activations import ...``, served by the locked shim
-neural_networks.py), the abstract classes without an abstract ``backward``, ``CrossEntropy(name)``
+package imports (``from neural_networks.activations import ...``, which the workspace reads as the flat
+``from activations import ...``), the abstract classes without an abstract ``backward``, ``CrossEntropy(name)``
 without a default, ``Pool2D.__init__`` that never calls ``Layer.__init__``, and a NeuralNetwork that
 builds every layer but the output one (the starter's ``train`` added it). The student parts are
 written as students of that term wrote them: loops over output positions and channels in Conv2D and

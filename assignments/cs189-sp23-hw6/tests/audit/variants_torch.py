@@ -53,15 +53,15 @@ def build_cifar_cnn():
     # -- correct alternatives ---------------------------------------------------------------------------------
     Variant("alt_mlp_ending_in_softmax", F, function="build_fashion_mlp", new='''
 def build_fashion_mlp():
-    return nn.Sequential(nn.Linear(784, 200), nn.LeakyReLU(0.1), nn.BatchNorm1d(200), nn.Dropout(0.1),
-                         nn.Linear(200, 10), nn.Softmax(dim=1))
+    return nn.Sequential(nn.Linear(784, 64), nn.LeakyReLU(0.1), nn.BatchNorm1d(64), nn.Dropout(0.1),
+                         nn.Linear(64, 10), nn.Softmax(dim=1))
 '''),
     Variant("alt_cnn_avg_pooling_and_gelu", F, function="build_cifar_cnn", new='''
 def build_cifar_cnn():
     return nn.Sequential(
-        nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.GELU(), nn.AvgPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.GELU(), nn.MaxPool2d(2),
-        nn.Dropout2d(0.1), nn.Flatten(), nn.Linear(32 * 8 * 8, 64), nn.ReLU(), nn.Linear(64, 10),
+        nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.GELU(), nn.AvgPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16), nn.GELU(), nn.MaxPool2d(2),
+        nn.Dropout2d(0.1), nn.Flatten(), nn.Linear(16 * 8 * 8, 32), nn.ReLU(), nn.Linear(32, 10),
     )
 '''),
 ]
