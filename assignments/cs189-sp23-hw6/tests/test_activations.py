@@ -105,7 +105,7 @@ def test_does_not_modify_its_inputs(student, fixtures, name, tol):
 def test_relu_does_not_loop_over_the_batch(student, function):
     data = RELU.load(RELU.cases[0])
     got = RELU.compute(student, **data.inputs)
-    expect_all_close(got, data.expected, what=f"ReLU (before its loops are checked)", case=data.case.name,
+    expect_all_close(got, data.expected, what="ReLU (before its loops are checked)", case=data.case.name,
                      tol=EXACT_FLOAT64)
     expect_no_batch_loop(student, function)
 
