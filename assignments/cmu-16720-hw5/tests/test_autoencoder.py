@@ -3,8 +3,9 @@
 The autoencoder is 1024-32-32-32-1024 in the handout (ReLU, ReLU, ReLU, sigmoid; the loss is the
 total squared error); its layers are named as in the starter's run_q5.py (nn.AUTOENCODER_LAYERS).
 Its forward and backward passes are compared with the reference's on small sizes, from parameters
-and caches the grader makes, and its gradients with numerical ones computed here with the grader's
-own network. The trained autoencoder's PSNR is graded in tests/test_training.py.
+and caches the grader makes (with the trusted-only cmu16720_trusted, when the fixtures are made), and
+its gradients with central differences of the total squared error of the submission's own
+autoencoder_forward. The trained autoencoder's PSNR is graded in tests/test_training.py.
 """
 import math
 
@@ -16,10 +17,10 @@ from autograder.errors import GradingFailure
 from autograder.fixtures import Case, FixtureSet
 from autograder.gradcheck import check_gradient
 from autograder.student import expect_inputs_unchanged
-from autograder.tolerances import BACKWARD_FLOAT64, EXACT_FLOAT64, FORWARD_FLOAT64, KINK_MARGIN, NUMERICAL_GRADIENT, \
-    STANDARD_ERRORS
-from hw5_checks import AUTOENCODER_LAYERS, autoencoder_layers, autoencoder_output, call_writing, entry, \
-    expect_array, expect_cache
+from autograder.tolerances import BACKWARD_FLOAT64, EXACT_FLOAT64, FORWARD_FLOAT64, NUMERICAL_GRADIENT, STANDARD_ERRORS
+from cmu16720_checks import (
+    AUTOENCODER_LAYERS, NOTHING_STORED, call_writing, entry, expect_array, expect_cache, total_squared_error,
+)
 
 # == Q5.1.1 the autoencoder ===========================================================================
 IN_SIZE, HIDDEN_SIZE = 1024, 32  # the handout's
@@ -75,6 +76,8 @@ def test_initialize_autoencoder_xavier_weights(student):
 def autoencoder_inputs(rng, n, d, h, caches=False):
     """Images X in [0, 1] and the parameters of a d-h-h-h-d autoencoder; with ``caches``, also each layer's
     cache as the grader's forward makes it, its ReLU inputs clear of the kink."""
+    import cmu16720_trusted as trusted
+
     sizes = layer_sizes(d, h)
     while True:
         X = rng.uniform(0, 1, (n, d))
@@ -82,8 +85,8 @@ def autoencoder_inputs(rng, n, d, h, caches=False):
         for name, (fan_in, fan_out) in sizes.items():
             params["W" + name] = rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
             params["b" + name] = 0.1 + 0.2 * rng.standard_normal(fan_out)
-        layers = autoencoder_layers(params, X)
-        if not caches or min(np.abs(pre).min() for pre, _ in layers[:-1]) > 10 * KINK_MARGIN:
+        layers = trusted.autoencoder_layers(params, X)
+        if not caches or all(trusted.clear_of_the_kink(pre) for pre, _ in layers[:-1]):
             break
     inputs = {"X": X, **{f"{k[0]}.{k[1:]}": v for k, v in params.items()}}
     if caches:
@@ -119,7 +122,7 @@ def autoencoder_forward_compute(student, **inputs):
 
 
 AUTOENCODER_FORWARD = FixtureSet(
-    "hw5_autoencoder_forward",
+    "cmu16720_autoencoder_forward",
     make_inputs=autoencoder_inputs,
     compute=autoencoder_forward_compute,
     cases=[Case("N4_D12_H5", seed=5511, n=4, d=12, h=5), Case("N2_D7_H3", seed=5512, n=2, d=7, h=3)],
@@ -160,7 +163,7 @@ def autoencoder_backwards_compute(student, **inputs):
 
 
 AUTOENCODER_BACKWARDS = FixtureSet(
-    "hw5_autoencoder_backwards",
+    "cmu16720_autoencoder_backwards",
     make_inputs=lambda rng, **p: autoencoder_inputs(rng, **p, caches=True),
     compute=autoencoder_backwards_compute,
     cases=[Case("N4_D6_H3", seed=5521, n=4, d=6, h=3), Case("N3_D8_H4", seed=5522, n=3, d=8, h=4)],
@@ -199,12 +202,15 @@ def test_autoencoder_backwards_matches_the_numerical_gradient(student, case):
     X = data.inputs["X"]
     weights = {key: data.inputs[f"{key[0]}.{key[1:]}"] for key in AUTOENCODER_KEYS}
 
-    def total_squared_error(batch):
-        return [np.sum((X - autoencoder_output(kwargs, X)) ** 2) for kwargs in batch]
+    def losses(batch):
+        """The total squared error of the student's autoencoder_forward for each set of weights of ``batch``."""
+        outs = student.call_many("nn.autoencoder_forward", [{"X": X, "params": dict(kwargs)} for kwargs in batch])
+        return [total_squared_error(X, expect_array(out, X.shape, "autoencoder_forward(X, params)")) for out in outs]
 
     for key in AUTOENCODER_KEYS:
-        check_gradient(grads[key], total_squared_error, weights, key, what=f"{where}: params['grad_{key}']",
-                       case=case.name, tol=NUMERICAL_GRADIENT)
+        check_gradient(grads[key], losses, weights, key, what=f"{where}: params['grad_{key}'], against central "
+                       "differences of the total squared error of your autoencoder_forward", case=case.name,
+                       tol=NUMERICAL_GRADIENT)
 
 
 # == Q5.1.2 momentum ================================================================================
@@ -248,7 +254,7 @@ def momentum_compute(student, **inputs):
 
 
 MOMENTUM = FixtureSet(
-    "hw5_momentum",
+    "cmu16720_momentum",
     make_inputs=momentum_inputs,
     compute=momentum_compute,
     cases=[Case("fresh_lr_0.1_default_momentum", seed=5531, learning_rate=0.1),
@@ -272,10 +278,15 @@ def per_step(cases):
 @pytest.mark.parametrize("case, step", per_step(MOMENTUM.cases))
 def test_momentum_updates_the_parameters(student, case, step):
     data = MOMENTUM.load(case)
-    params = run_momentum(student, data.inputs, step)[-1]
+    found = run_momentum(student, data.inputs, step)
+    params = found[-1]
     where = f"{momentum_call(data)}, step {step} of {STEPS}"
     for key, shape in MOMENTUM_SHAPES.items():
         got = expect_array(entry(params, key, where), shape, f"{where}: params[{key!r}]")
+        before = data.inputs[f"param.{key}"] if step == 1 else found[-2][key]
+        if np.array_equal(got, before):
+            raise GradingFailure(f"{where}: params[{key!r}] is left as it was; expected params[{key!r}] + "
+                                 f"params['m_{key}'] {NOTHING_STORED}")
         expect_close(got, data.expected[f"step{step}.{key}"], what=f"{where}: params[{key!r}]", case=case.name,
                      tol=FORWARD_FLOAT64)
 
@@ -311,7 +322,7 @@ def call_psnr(student, original, reconstructed, max_value=None):
 
 
 PSNR = FixtureSet(
-    "hw5_psnr",
+    "cmu16720_psnr",
     make_inputs=psnr_inputs,
     compute=lambda student, **inputs: {"value": call_psnr(student, **inputs)},
     cases=[Case("32x32_noise_0.1", seed=5541, shape=(32, 32), noise=0.1),

@@ -5,26 +5,25 @@ The starter's API stores results in the dictionary ``params`` (forward its cache
 gradients): the tests read ``params`` back as the call left it (``call_writing``), and pass the
 activation functions as the submission's own (``student.function("nn.sigmoid")``, the provided
 ``util.relu`` ...). Values are compared with the reference's (fixtures) in float64, gradients also
-with numerical gradients computed here, by central differences of the grader's own numpy layer.
-Random draws are judged by their distribution, never by the reference's numbers.
+with numerical gradients, by central differences of the submission's own forward. Random draws are
+judged by their distribution, never by the reference's numbers. The fixtures' inputs (caches,
+probabilities) are made with the trusted-only module cmu16720_trusted, which the handout leaves out.
 """
 import math
 
 import numpy as np
 import pytest
 
-from autograder.compare import expect_close, expect_items
+from autograder.compare import describe_value, expect_close, expect_items
 from autograder.errors import GradingFailure
 from autograder.fixtures import Case, FixtureSet
 from autograder.gradcheck import check_gradient
 from autograder.student import expect_inputs_unchanged
 from autograder.tolerances import (
-    BACKWARD_FLOAT64, EXACT_FLOAT64, FORWARD_FLOAT64, KINK_MARGIN, KS_FALSE_FAILURE_RATE, NUMERICAL_GRADIENT,
-    STANDARD_ERRORS,
+    BACKWARD_FLOAT64, EXACT_FLOAT64, FORWARD_FLOAT64, KS_FALSE_FAILURE_RATE, NUMERICAL_GRADIENT, STANDARD_ERRORS,
 )
-from hw5_checks import (
-    ACTIVATIONS, LAYER_NAMES, activation_of, call_writing, classifier_gradients, entry, expect_array, expect_cache,
-    expect_params_kept, sigmoid, softmax,
+from cmu16720_checks import (
+    ACTIVATIONS, LAYER_NAMES, call_writing, entry, expect_array, expect_cache, expect_params_kept,
 )
 
 # == Q2.1.2 Xavier initialisation ===================================================================
@@ -38,13 +37,17 @@ def xavier_bound(in_size, out_size):
     return math.sqrt(6.0 / (in_size + out_size))
 
 
-def initialise(student, in_size, out_size, name):
-    """(W, b, params, where) after initialize_weights(in_size, out_size, params, name)."""
+def initialise(student, in_size, out_size, name, random_weights=True):
+    """(W, b, params, where) after initialize_weights(in_size, out_size, params, name); with ``random_weights``,
+    a failure unless the weights vary (a constant W would pass the bounds and the mean)."""
     where = f"initialize_weights({in_size}, {out_size}, params, {name!r})"
     _, params = call_writing(student, "nn.initialize_weights", in_size, out_size, dict(OTHER_LAYER), name)
     hint = "Store the weights in the dictionary given as params, under 'W' + name and 'b' + name."
     W = expect_array(entry(params, "W" + name, where, hint), (in_size, out_size), f"{where}: params['W{name}']")
     b = expect_array(entry(params, "b" + name, where, hint), (out_size,), f"{where}: params['b{name}']")
+    if random_weights and W.size > 1 and np.ptp(W) == 0:  # zeros, or one value: every property of a random draw must fail
+        raise GradingFailure(f"{where}: every weight of params['W{name}'] is {W.flat[0]:.6g}; expected independent "
+                             "random draws from U(-a, a), a = sqrt(6 / (in_size + out_size)).")
     return W, b, params, where
 
 
@@ -55,16 +58,14 @@ def size_id(size):
 @pytest.mark.xavier
 @pytest.mark.parametrize("size", XAVIER_SIZES, ids=size_id)
 def test_xavier_stores_W_and_b_under_the_layer_name(student, size):
-    W, b, params, where = initialise(student, *size)
-    if not W.any():
-        raise GradingFailure(f"{where}: params['W{size[2]}'] is all zeros; expected random weights in [-a, a].")
+    _, _, params, where = initialise(student, *size)
     expect_params_kept(params, OTHER_LAYER, OTHER_LAYER, where, EXACT_FLOAT64)
 
 
 @pytest.mark.xavier
 @pytest.mark.parametrize("size", XAVIER_SIZES, ids=size_id)
 def test_xavier_biases_are_zero(student, size):
-    _, b, _, where = initialise(student, *size)
+    _, b, _, where = initialise(student, *size, random_weights=False)
     expect_close(b, np.zeros(size[1]), what=f"{where}: params['b{size[2]}']", tol=EXACT_FLOAT64)
 
 
@@ -133,7 +134,7 @@ def test_xavier_draws_fresh_weights_at_every_call(student):
 
 # == Q2.2.1 sigmoid and forward =======================================================================
 SIGMOID = FixtureSet(
-    "hw5_sigmoid",
+    "cmu16720_sigmoid",
     make_inputs=lambda rng, shape, scale: {"x": scale * rng.standard_normal(shape)},
     compute=lambda student, x: {"res": student.call("nn.sigmoid", x)},
     cases=[Case("3x4", seed=5101, shape=(3, 4), scale=3.0),
@@ -143,17 +144,20 @@ SIGMOID = FixtureSet(
 
 
 def layer_inputs(rng, n, d, m, layer, activation, delta=False):
-    """X, W, b of one layer (and an upstream delta); for ReLU, pre-activations clear of its kink."""
+    """X, W, b of one layer (and an upstream delta, with the cache forward would store); pre-activations clear
+    of the ReLU's kink. Made when the fixtures are made, with the trusted-only module."""
+    import cmu16720_trusted as trusted
+
     while True:
         X = rng.standard_normal((n, d))
         W = rng.standard_normal((d, m)) / np.sqrt(d)
         b = 0.5 * rng.standard_normal(m)
         pre = X @ W + b
-        if np.abs(pre).min() > 10 * KINK_MARGIN:
+        if trusted.clear_of_the_kink(pre):
             break
     inputs = {"X": X, "W": W, "b": b, "layer": np.int64(layer), "activation": np.int64(activation)}
     if delta:
-        inputs.update(delta=rng.standard_normal((n, m)), pre_act=pre, post_act=activation_of(activation)(pre))
+        inputs.update(delta=rng.standard_normal((n, m)), pre_act=pre, post_act=trusted.activation(activation)(pre))
     return inputs
 
 
@@ -176,7 +180,7 @@ LAYER_CASES = [
     Case("tanh_N2_D5_M3_unnamed", seed=5113, n=2, d=5, m=3, layer=2, activation=2),
     Case("linear_N5_D2_M4_hidden2", seed=5114, n=5, d=2, m=4, layer=3, activation=3),
 ]
-FORWARD = FixtureSet("hw5_forward", make_inputs=layer_inputs, compute=forward_compute, cases=LAYER_CASES)
+FORWARD = FixtureSet("cmu16720_forward", make_inputs=layer_inputs, compute=forward_compute, cases=LAYER_CASES)
 
 
 def layer_call(case, activation_index, function="forward"):
@@ -240,7 +244,7 @@ def softmax_inputs(rng, shape, scale=1.0, row_offsets=None):
 
 
 SOFTMAX = FixtureSet(
-    "hw5_softmax",
+    "cmu16720_softmax",
     make_inputs=softmax_inputs,
     compute=lambda student, x: {"res": student.call("nn.softmax", x)},
     cases=[Case("4x5", seed=5201, shape=(4, 5), scale=2.0),
@@ -263,6 +267,8 @@ def test_softmax(student, case):
 # == Q2.2.3 loss and accuracy ===================================================================
 def loss_inputs(rng, n, c, correct):
     """One-hot labels and probabilities whose argmax is the label in exactly ``correct`` rows."""
+    from cmu16720_trusted import softmax
+
     labels = rng.integers(c, size=n)
     scores = rng.standard_normal((n, c))
     for i in range(n):
@@ -277,7 +283,7 @@ def loss_compute(student, y, probs):
 
 
 LOSS = FixtureSet(
-    "hw5_loss_and_acc",
+    "cmu16720_loss_and_acc",
     make_inputs=loss_inputs,
     compute=loss_compute,
     cases=[Case("N5_C4_3_right", seed=5301, n=5, c=4, correct=3),
@@ -326,7 +332,7 @@ def run_backwards(student, X, W, b, layer, activation, delta, pre_act, post_act,
     return call_writing(student, "nn.backwards", delta, params, name, **kwargs)
 
 
-BACKWARDS = FixtureSet("hw5_backwards", make_inputs=lambda rng, **p: layer_inputs(rng, **p, delta=True),
+BACKWARDS = FixtureSet("cmu16720_backwards", make_inputs=lambda rng, **p: layer_inputs(rng, **p, delta=True),
                        compute=backwards_compute, cases=LAYER_CASES)
 
 
@@ -364,22 +370,34 @@ def test_backwards_stores_grad_W_and_grad_b(student, case):
                  tol=BACKWARD_FLOAT64)
 
 
+def forward_evaluator(student, name, activation):
+    """Runs the student's forward on batches of {X, W, b} (for central differences), in one round trip each."""
+    handle = student.function(ACTIVATIONS[int(activation)][0])
+
+    def evaluate(batch):
+        calls = [{"X": kw["X"], "params": {"W" + name: kw["W"], "b" + name: kw["b"]}, "name": name,
+                  "activation": handle} for kw in batch]
+        return student.call_many("nn.forward", calls)
+
+    return evaluate
+
+
 @pytest.mark.backwards
 @pytest.mark.parametrize("case", BACKWARDS.cases, ids=str)
 def test_backwards_matches_the_numerical_gradient(student, case):
-    """Against central differences of the layer itself, post_act = activation(X W + b), with upstream delta."""
+    """Against central differences of the student's own forward: post_act = activation(X W + b), upstream delta."""
     data = BACKWARDS.load(case)
     inputs = data.inputs
     name = LAYER_NAMES[int(inputs["layer"])]
     grad_X, params = run_backwards(student, **inputs)
     where = layer_call(case, inputs["activation"], "backwards")
     grad_W, grad_b = stored_gradients(params, name, inputs["W"], inputs["b"], where)
-    activation = activation_of(inputs["activation"])
-    evaluate = lambda batch: [activation(kw["X"] @ kw["W"] + kw["b"]) for kw in batch]  # noqa: E731
+    evaluate = forward_evaluator(student, name, inputs["activation"])
     layer = {"X": inputs["X"], "W": inputs["W"], "b": inputs["b"]}
     for analytic, wrt, label in ((grad_X, "X", "grad_X"), (grad_W, "W", f"params['grad_W{name}']"),
                                  (grad_b, "b", f"params['grad_b{name}']")):
-        check_gradient(analytic, evaluate, layer, wrt, inputs["delta"], what=f"{where}: {label}", case=case.name,
+        check_gradient(analytic, evaluate, layer, wrt, inputs["delta"],
+                       what=f"{where}: {label}, against central differences of your forward", case=case.name,
                        tol=NUMERICAL_GRADIENT)
 
 
@@ -393,7 +411,16 @@ def test_backwards_default_derivative_is_sigmoid_deriv(student):
 
 
 # == Q2.4 random batches ===========================================================================
-BATCH_CASES = [(10, 3), (12, 4), (7, 7), (5, 8), (100, 32)]  # (examples, batch_size): remainders, one batch
+# (examples, batch_size): with remainders, one batch exactly, batch_size above the number of examples. Each of
+# the four properties (every example once, sizes, labels kept, shuffled) is checked on three cases: equal shares.
+PARTITION_CASES = [(10, 3), (7, 7), (100, 32)]
+SIZE_CASES = [(12, 4), (5, 8), (10, 3)]
+LABEL_CASES = [(20, 6), (13, 13), (50, 16)]
+SHUFFLE_CASES = [(200, 20), (300, 32), (150, 7)]
+
+
+def batch_ids(cases):
+    return [f"{n}_examples_batches_of_{b}" for n, b in cases]
 
 
 def tagged_dataset(n):
@@ -410,7 +437,7 @@ def random_batches(student, n, batch_size):
     result = student.call("nn.get_random_batches", x, y, batch_size)
     expect_inputs_unchanged(student)
     if not isinstance(result, (list, tuple)):
-        raise GradingFailure(f"{where}: expected a list of (batch_x, batch_y) pairs, got a {type(result).__name__}.")
+        raise GradingFailure(f"{where}: expected a list of (batch_x, batch_y) pairs, got {describe_value(result)}.")
     order, sizes = [], []
     for number, batch in enumerate(result):
         if not isinstance(batch, (list, tuple)) or len(batch) != 2:
@@ -439,13 +466,13 @@ def random_batches(student, n, batch_size):
 
 
 @pytest.mark.random_batches
-@pytest.mark.parametrize("n, batch_size", BATCH_CASES, ids=[f"{n}_examples_batches_of_{b}" for n, b in BATCH_CASES])
+@pytest.mark.parametrize("n, batch_size", PARTITION_CASES, ids=batch_ids(PARTITION_CASES))
 def test_batches_hold_every_example_once(student, n, batch_size):
     random_batches(student, n, batch_size)
 
 
 @pytest.mark.random_batches
-@pytest.mark.parametrize("n, batch_size", BATCH_CASES, ids=[f"{n}_examples_batches_of_{b}" for n, b in BATCH_CASES])
+@pytest.mark.parametrize("n, batch_size", SIZE_CASES, ids=batch_ids(SIZE_CASES))
 def test_batch_sizes(student, n, batch_size):
     _, sizes, _ = random_batches(student, n, batch_size)
     expected = math.ceil(n / batch_size)
@@ -457,8 +484,8 @@ def test_batch_sizes(student, n, batch_size):
 
 
 @pytest.mark.random_batches
-def test_examples_keep_their_labels(student):
-    n, batch_size = 20, 6
+@pytest.mark.parametrize("n, batch_size", LABEL_CASES, ids=batch_ids(LABEL_CASES))
+def test_examples_keep_their_labels(student, n, batch_size):
     x, y = tagged_dataset(n)
     _, _, batches = random_batches(student, n, batch_size)
     for number, (batch_x, batch_y) in enumerate(batches):
@@ -472,11 +499,11 @@ def test_examples_keep_their_labels(student):
 
 
 @pytest.mark.random_batches
-def test_batches_are_shuffled(student):
-    n, batch_size = 200, 20
+@pytest.mark.parametrize("n, batch_size", SHUFFLE_CASES, ids=batch_ids(SHUFFLE_CASES))
+def test_batches_are_shuffled(student, n, batch_size):
     order, _, _ = random_batches(student, n, batch_size)
-    # In a shuffled order, about 1 of the 199 neighbours are consecutive examples; in batches cut from the
-    # unshuffled data (whatever the order of the batches), about 190.
+    # In a shuffled order, about 1 of the n - 1 neighbours are consecutive examples; in batches cut from the
+    # unshuffled data (whatever the order of the batches), nearly all.
     consecutive = sum(1 for a, b in zip(order, order[1:]) if b == a + 1)
     if consecutive > (n - 1) // 4:
         raise GradingFailure(
@@ -486,57 +513,82 @@ def test_batches_are_shuffled(student):
 
 
 # == Q2.5 numerical gradient checker ======================================================================
-CHECKER_CASES = [(5101, 5, 4, 5, 3), (5102, 3, 6, 2, 4)]  # (seed, N, D, H, C)
 CLASSIFIER_KEYS = ("Wlayer1", "blayer1", "Woutput", "boutput")
 
 
-def checker_inputs(seed, n, d, h, c):
-    """Data and parameters of the two-layer classifier, with the caches a training run leaves in params."""
-    rng = np.random.default_rng(seed)
+def checker_inputs(rng, n, d, h, c):
+    """Data and parameters of run_q2.py's classifier, with the caches a training run leaves in params."""
+    import cmu16720_trusted as trusted
+
     x = rng.standard_normal((n, d))
     y = np.eye(c)[rng.integers(c, size=n)]
     params = {"Wlayer1": rng.standard_normal((d, h)) / np.sqrt(d), "blayer1": 0.5 * rng.standard_normal(h),
               "Woutput": rng.standard_normal((h, c)), "boutput": 0.5 * rng.standard_normal(c)}
-    pre1 = x @ params["Wlayer1"] + params["blayer1"]
-    pre2 = sigmoid(pre1) @ params["Woutput"] + params["boutput"]
-    params["cache_layer1"] = (x, pre1, sigmoid(pre1))
-    params["cache_output"] = (sigmoid(pre1), pre2, softmax(pre2))
-    return x, y, params
+    caches = trusted.classifier_caches(params, x)
+    inputs = {"x": x, "y": y, **params}
+    for name in ("layer1", "output"):
+        _, inputs[f"pre.{name}"], inputs[f"post.{name}"] = caches["cache_" + name]
+    return inputs
 
 
-def checker_id(case):
-    seed, n, d, h, c = case
-    return f"N{n}_D{d}_H{h}_C{c}"
+def checker_params(inputs):
+    """params as run_q2.py leaves it before its checker runs: the parameters and each layer's cache."""
+    params = {key: inputs[key] for key in CLASSIFIER_KEYS}
+    params["cache_layer1"] = (inputs["x"], inputs["pre.layer1"], inputs["post.layer1"])
+    params["cache_output"] = (inputs["post.layer1"], inputs["pre.output"], inputs["post.output"])
+    return params
 
 
-def numerical_gradients(student, case):
-    x, y, given = checker_inputs(*case)
-    _, params = call_writing(student, "nn.numerical_gradients", x, y, given)
-    return x, y, given, params
+def exact_gradients(student, x, y, **inputs):
+    """The exact gradients of the total cross-entropy, by the reference's forward and backwards."""
+    params = {key: inputs[key] for key in CLASSIFIER_KEYS}
+    hidden, params = call_writing(student, "nn.forward", x, params, "layer1", activation=student.function("nn.sigmoid"))
+    probs, params = call_writing(student, "nn.forward", hidden, params, "output",
+                                 activation=student.function("nn.softmax"))
+    delta, params = call_writing(student, "nn.backwards", probs - y, params, "output",
+                                 activation_deriv=student.function("util.linear_deriv"))
+    _, params = call_writing(student, "nn.backwards", delta, params, "layer1",
+                             activation_deriv=student.function("nn.sigmoid_deriv"))
+    return {f"grad.{key}": params["grad_" + key] for key in CLASSIFIER_KEYS}
 
 
-def expect_checker_gradient(params, given, x, y, key, case):
-    expected = classifier_gradients(given, x, y)[key]
+CHECKER = FixtureSet(
+    "cmu16720_gradient_checker",
+    make_inputs=checker_inputs,
+    compute=exact_gradients,
+    cases=[Case("N5_D4_H5_C3", seed=5401, n=5, d=4, h=5, c=3), Case("N3_D6_H2_C4", seed=5402, n=3, d=6, h=2, c=4)],
+)
+
+
+def numerical_gradients(student, data):
+    _, params = call_writing(student, "nn.numerical_gradients", data.inputs["x"], data.inputs["y"],
+                             checker_params(data.inputs))
+    return params
+
+
+def expect_checker_gradient(params, data, key, case):
+    expected = data.expected[f"grad.{key}"]
     where = "numerical_gradients(x, y, params)"
     got = expect_array(entry(params, "grad_" + key, where, "Store the numerical gradient of each parameter k in "
                              "params['grad_' + k]."), expected.shape, f"{where}: params['grad_{key}']")
     expect_close(got, expected, what=f"{where}: params['grad_{key}'] against the exact gradient of the total "
-                 "cross-entropy", case=checker_id(case), tol=NUMERICAL_GRADIENT)
+                 "cross-entropy", case=case.name, tol=NUMERICAL_GRADIENT)
 
 
 @pytest.mark.gradient_checker
 @pytest.mark.parametrize("key", CLASSIFIER_KEYS)
-@pytest.mark.parametrize("case", CHECKER_CASES, ids=checker_id)
+@pytest.mark.parametrize("case", CHECKER.cases, ids=str)
 def test_numerical_gradients(student, case, key):
-    x, y, given, params = numerical_gradients(student, case)
-    expect_checker_gradient(params, given, x, y, key, case)
+    data = CHECKER.load(case)
+    expect_checker_gradient(numerical_gradients(student, data), data, key, case)
 
 
 @pytest.mark.gradient_checker
-@pytest.mark.parametrize("case", CHECKER_CASES, ids=checker_id)
+@pytest.mark.parametrize("case", CHECKER.cases, ids=str)
 def test_numerical_gradients_put_every_parameter_back(student, case):
-    x, y, given, params = numerical_gradients(student, case)
+    data = CHECKER.load(case)
+    params = numerical_gradients(student, data)
     for key in CLASSIFIER_KEYS:
-        expect_checker_gradient(params, given, x, y, key, case)
-    expect_params_kept(params, given, CLASSIFIER_KEYS, "numerical_gradients(x, y, params)", FORWARD_FLOAT64)
+        expect_checker_gradient(params, data, key, case)
+    expect_params_kept(params, data.inputs, CLASSIFIER_KEYS, "numerical_gradients(x, y, params)", FORWARD_FLOAT64)
     expect_inputs_unchanged(student)

@@ -1,8 +1,9 @@
 """Grading tests that train networks with the student's functions: 3.1 (the classifier) and 5.3.2 (the
 autoencoder's PSNR).
 
-The loops are the grader's (tests/probes/hw5_training.py: the steps of run_q3.py and run_q5.py), run
-on the student's side one epoch per call, the parameters handed back and forth between epochs; every
+The loops are the grader's (tests/probes/cmu16720_training.py: the steps of run_q3.py and run_q5.py), run
+on the student's side one epoch per call (the examples stay there, behind a handle), the parameters handed
+back and forth between epochs; every
 step of them is the student's: initialize_weights, get_random_batches,
 forward, backwards, the autoencoder's functions, momentum_update. Only the trained weights come back.
 The grader then computes the accuracy or the PSNR itself, with its own numpy network, on a test set
@@ -20,7 +21,7 @@ import pytest
 from autograder import datasets
 from autograder.errors import GradingFailure, StudentRaised
 from autograder.run import current_assignment
-from hw5_checks import autoencoder_output, classifier_probabilities, psnr_per_image
+from cmu16720_checks import NOTHING_STORED, autoencoder_reconstruction, average_psnr, classifier_predictions
 
 CONFIG = current_assignment(__file__)
 CLASSIFIER_TASKS = dict(CONFIG.options.get("classifier_training") or {})
@@ -60,10 +61,10 @@ def run_probe(student, probe, what, *args, **kwargs):
     except StudentRaised as exc:
         summary = exc.summary.removeprefix(f"{probe} ")
         if exc.exc_type == "NotImplementedError":
-            summary = "stopped: a function it needs " + summary
+            summary = "the training stopped: a function it needs " + summary
         else:
-            summary = "stopped: your code " + summary
-        raise GradingFailure(f"{what} {summary}" + (f"\n{exc.details}" if exc.details else "")) from None
+            summary = "the training stopped: your code " + summary
+        raise GradingFailure(f"{what}: {summary}" + (f"\n{exc.details}" if exc.details else "")) from None
 
 
 def expect_parameters(params, shapes, what, when):
@@ -73,8 +74,8 @@ def expect_parameters(params, shapes, what, when):
     for key, shape in shapes.items():
         value = params.get(key)
         if type(value) is not np.ndarray or value.shape != shape:
-            got = "nothing" if value is None else (f"shape {value.shape}" if isinstance(value, np.ndarray) else
-                                                   type(value).__name__)
+            got = f"nothing {NOTHING_STORED}" if value is None else (
+                f"shape {value.shape}" if isinstance(value, np.ndarray) else type(value).__name__)
             raise GradingFailure(f"{what}: {when}, params[{key!r}] should be an array of shape {shape}; got {got}.")
         if not np.isfinite(value).all():
             raise GradingFailure(f"{what}: {when}, params[{key!r}] holds NaN or inf: the training diverged (a "
@@ -105,22 +106,22 @@ def test_classifier_trained_with_your_functions(student, run, task):
     x, y = flat(data.train_x), np.eye(data.num_classes)[data.train_y]
     hidden = int(recipe["hidden_size"])
     what = (f"A {x.shape[1]}-{hidden}-{data.num_classes} network (sigmoid, softmax) trained with your functions "
-            f"on {data.describe()}: {recipe['epochs']} epochs of minibatch SGD, batch size {recipe['batch_size']}, "
-            f"learning rate {recipe['learning_rate']:g},")
+            f"on {data.describe()} ({recipe['epochs']} epochs of minibatch SGD, batch size {recipe['batch_size']}, "
+            f"learning rate {recipe['learning_rate']:g})")
     functions = handles(student, CLASSIFIER_FUNCTIONS)
     shapes = {"Wlayer1": (x.shape[1], hidden), "blayer1": (hidden,), "Woutput": (hidden, data.num_classes),
               "boutput": (data.num_classes,)}
-    start = ("hw5_training.classifier_start", dict(functions=functions, in_size=x.shape[1], hidden_size=hidden,
+    start = ("cmu16720_training.classifier_start", dict(functions=functions, in_size=x.shape[1], hidden_size=hidden,
                                                    out_size=data.num_classes, seed=int(recipe.get("seed", 0))))
-    params = train(student, what, shapes, start, "hw5_training.classifier_epoch", int(recipe["epochs"]), x=x, y=y,
+    examples = run_probe(student, "cmu16720_training.keep_training_data", what, x, y)
+    params = train(student, what, shapes, start, "cmu16720_training.classifier_epoch", int(recipe["epochs"]), data=examples,
                    functions=functions, batch_size=int(recipe["batch_size"]),
                    learning_rate=float(recipe["learning_rate"]))
-    probs = classifier_probabilities(params, flat(data.test_x))
-    accuracy = float(np.mean(np.argmax(probs, axis=1) == data.test_y))
+    accuracy = float(np.mean(classifier_predictions(params, flat(data.test_x)) == data.test_y))
     print(f"[{task}] test accuracy {accuracy:.4f} (threshold {recipe['threshold']})")
     if accuracy < float(recipe["threshold"]):
         raise GradingFailure(
-            f"{what} classifies {accuracy:.1%} of the {len(data.test_y):,} held-out images right (measured by the "
+            f"{what}: it classifies {accuracy:.1%} of the {len(data.test_y):,} held-out images right (measured by the "
             f"grader); expected at least {float(recipe['threshold']):.0%}. Check forward, backwards and "
             "get_random_batches (questions 2.2 to 2.4).")
 
@@ -139,23 +140,24 @@ def test_autoencoder_trained_with_your_functions_reaches_the_psnr(student, run, 
     hidden = int(recipe["hidden_size"])
     d = x.shape[1]
     what = (f"The {d}-{hidden}-{hidden}-{hidden}-{d} autoencoder trained with your functions on {len(x):,} images of "
-            f"{data.name}: {recipe['epochs']} epochs, batch size {recipe['batch_size']}, learning rate "
-            f"{recipe['learning_rate']:g} with momentum 0.9,")
+            f"{data.name} ({recipe['epochs']} epochs, batch size {recipe['batch_size']}, learning rate "
+            f"{recipe['learning_rate']:g} with momentum 0.9)")
     functions = handles(student, AUTOENCODER_FUNCTIONS)
     sizes = [(d, hidden), (hidden, hidden), (hidden, hidden), (hidden, d)]
     shapes = {}
     for name, (fan_in, fan_out) in zip(("layer1", "hidden", "hidden2", "output"), sizes):
         shapes["W" + name], shapes["b" + name] = (fan_in, fan_out), (fan_out,)
-    start = ("hw5_training.autoencoder_start", dict(functions=functions, in_size=d, hidden_size=hidden,
+    start = ("cmu16720_training.autoencoder_start", dict(functions=functions, in_size=d, hidden_size=hidden,
                                                     seed=int(recipe.get("seed", 0))))
-    params = train(student, what, shapes, start, "hw5_training.autoencoder_epoch", int(recipe["epochs"]), x=x,
+    examples = run_probe(student, "cmu16720_training.keep_training_data", what, x)
+    params = train(student, what, shapes, start, "cmu16720_training.autoencoder_epoch", int(recipe["epochs"]), data=examples,
                    functions=functions, batch_size=int(recipe["batch_size"]),
                    learning_rate=float(recipe["learning_rate"]))
     test_x = flat(data.test_x)
-    average = float(np.mean(psnr_per_image(test_x, autoencoder_output(params, test_x))))
+    average = average_psnr(test_x, autoencoder_reconstruction(params, test_x))
     print(f"[{task}] average PSNR {average:.2f} dB (threshold {recipe['threshold_db']} dB)")
     if average < float(recipe["threshold_db"]):
         raise GradingFailure(
-            f"{what} reconstructs the {len(test_x):,} held-out images with an average PSNR of {average:.2f} dB "
+            f"{what}: it reconstructs the {len(test_x):,} held-out images with an average PSNR of {average:.2f} dB "
             f"(measured by the grader); expected at least {float(recipe['threshold_db']):g} dB. Check the "
             "autoencoder (question 5.1.1), momentum_update (5.1.2) and get_random_batches (2.4).")

@@ -10,6 +10,8 @@ from autograder.audit import Variant
 CLASSIFIER_TRAINING = ("training",)  # trains with initialize_weights ... backwards (tests/test_training.py)
 AUTOENCODER_USERS = ("autoencoder", "psnr")  # initialize_autoencoder etc. call them; 5.3.2 trains the autoencoder
 CHECKER = ("gradient_checker",)  # numerical_gradients runs forward, sigmoid, softmax and compute_loss_and_acc
+# backwards is checked against central differences of the student's own forward (and so of its sigmoid)
+FORWARD_USERS = CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER + ("backwards",)
 BATCH_USERS = ("training", "psnr")  # both trainings draw their batches with get_random_batches
 
 VARIANTS = [
@@ -40,6 +42,9 @@ VARIANTS = [
     Variant("xavier_uniform_on_0_a", "nn.py", loses=("xavier",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
             old="np.random.uniform(-a, a, size=(in_size, out_size))",
             new="np.random.uniform(0, a, size=(in_size, out_size))"),
+    Variant("xavier_zero_weights", "nn.py", loses=("xavier",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
+            old="params['W' + name] = np.random.uniform(-a, a, size=(in_size, out_size))",
+            new="params['W' + name] = np.zeros((in_size, out_size))"),
     # -- initialize_weights: correct alternatives -----------------------------------------------
     Variant("xavier_with_a_default_rng", "nn.py",
             old="params['W' + name] = np.random.uniform(-a, a, size=(in_size, out_size))",
@@ -53,12 +58,12 @@ VARIANTS = [
 
     # -- sigmoid: mistakes -------------------------------------------------------------------------
     Variant("sigmoid_without_the_minus_sign", "nn.py", loses=("forward",),
-            may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
+            may_lose=FORWARD_USERS,
             old="res = 1.0 / (1.0 + np.exp(-x))", new="res = 1.0 / (1.0 + np.exp(x))"),
-    Variant("sigmoid_is_tanh", "nn.py", loses=("forward",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
+    Variant("sigmoid_is_tanh", "nn.py", loses=("forward",), may_lose=FORWARD_USERS,
             old="res = 1.0 / (1.0 + np.exp(-x))", new="res = np.tanh(x)"),
     Variant("sigmoid_overwrites_x", "nn.py",
-            loses=("forward",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
+            loses=("forward",), may_lose=FORWARD_USERS,
             old="res = 1.0 / (1.0 + np.exp(-x))",
             new="np.negative(x, out=x)\n    np.exp(x, out=x)\n    x += 1\n    res = 1.0 / x"),
     # -- sigmoid: correct alternatives ------------------------------------------------------------
@@ -71,23 +76,23 @@ VARIANTS = [
 
     # -- forward: mistakes ---------------------------------------------------------------------------
     Variant("forward_always_sigmoid", "nn.py",
-            loses=("forward",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
+            loses=("forward",), may_lose=FORWARD_USERS,
             old="pre_act = X @ W + b\n    post_act = activation(pre_act)",
             new="pre_act = X @ W + b\n    post_act = sigmoid(pre_act)"),
     Variant("forward_without_the_bias", "nn.py", loses=("forward",),
-            may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
+            may_lose=FORWARD_USERS,
             old="pre_act = X @ W + b", new="pre_act = X @ W"),
     Variant("forward_cache_in_the_wrong_order", "nn.py",
-            loses=("forward",), may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS,
+            loses=("forward",), may_lose=FORWARD_USERS,
             old="    params['cache_' + name] = (X, pre_act, post_act)\n    return post_act",
             new="    params['cache_' + name] = (X, post_act, pre_act)\n    return post_act"),
     Variant("forward_activation_on_the_input", "nn.py", loses=("forward",),
-            may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
+            may_lose=FORWARD_USERS,
             old="pre_act = X @ W + b\n    post_act = activation(pre_act)",
             new="pre_act = activation(X) @ W + b\n    post_act = pre_act"),
     # An undeclared write: X is centred in place (a "preprocessing" slip); the note names X.
     Variant("forward_centres_X_in_place", "nn.py", loses=("forward",),
-            may_lose=CLASSIFIER_TRAINING + AUTOENCODER_USERS + CHECKER,
+            may_lose=FORWARD_USERS,
             old="pre_act = X @ W + b\n", new="X -= X.mean(axis=0)\n    pre_act = X @ W + b\n"),
     # -- forward: correct alternatives ------------------------------------------------------------------
     Variant("forward_one_example_at_a_time", "nn.py", function="forward", new='''

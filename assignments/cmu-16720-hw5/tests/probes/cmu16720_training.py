@@ -83,6 +83,19 @@ def _weights(layers):
     return [key for name in layers for key in ("W" + name, "b" + name)]
 
 
+class TrainingData:
+    """The training examples, kept on this side for the whole run: the epochs' calls take a handle to it, so
+    that the arrays (NIST36's: 88 MB) cross the sandbox's boundary once, not once per epoch."""
+
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+
+def keep_training_data(x, y=None):
+    """A TrainingData holding ``x`` and ``y`` (the autoencoder's: no labels); it comes back as a handle."""
+    return TrainingData(x, np.zeros((x.shape[0], 1)) if y is None else y)
+
+
 # -- run_q3.py: the classifier --------------------------------------------------------------------
 def classifier_start(functions, in_size, hidden_size, out_size, seed):
     """Seed numpy's global generator, then initialise the layers 'layer1' and 'output' with the
@@ -94,16 +107,17 @@ def classifier_start(functions, in_size, hidden_size, out_size, seed):
     return _plain_arrays(params, _weights(CLASSIFIER_LAYERS))
 
 
-def classifier_epoch(x, y, params, functions, batch_size, learning_rate):
+def classifier_epoch(data, params, functions, batch_size, learning_rate):
     """One epoch of minibatch SGD of the classifier (sigmoid hidden layer, softmax output, total
-    cross-entropy) over the batches of the submission's get_random_batches; returns the new 'W' and 'b'.
+    cross-entropy) over the batches of the submission's get_random_batches, on the examples of ``data``
+    (a TrainingData); returns the new 'W' and 'b'.
 
     ``functions`` holds the submission's get_random_batches, forward, backwards, sigmoid, softmax,
     sigmoid_deriv and util's linear_deriv.
     """
     params = _own_copy(params)
     with _one_blas_thread():
-        for batch_x, batch_y in functions["get_random_batches"](x, y, batch_size):
+        for batch_x, batch_y in functions["get_random_batches"](data.x, data.y, batch_size):
             hidden = functions["forward"](batch_x, params, "layer1", functions["sigmoid"])
             probs = functions["forward"](hidden, params, "output", functions["softmax"])
             # the total cross-entropy of softmax(scores) has the gradient probs - y with respect to the scores
@@ -124,7 +138,7 @@ def autoencoder_start(functions, in_size, hidden_size, seed):
     return _plain_arrays(params, _weights(AUTOENCODER_LAYERS))
 
 
-def autoencoder_epoch(x, params, functions, batch_size, learning_rate):
+def autoencoder_epoch(data, params, functions, batch_size, learning_rate):
     """One epoch of the autoencoder's training with momentum (the default 0.9), minimising the total
     squared error; returns every layer's 'W' and 'b' and the accumulators 'm_' + k momentum_update
     keeps (absent ones are left out: the next epoch starts them afresh).
@@ -133,9 +147,8 @@ def autoencoder_epoch(x, params, functions, batch_size, learning_rate):
     autoencoder_backwards and momentum_update.
     """
     params = _own_copy(params)
-    no_labels = np.zeros((x.shape[0], 1))
     with _one_blas_thread():
-        for batch_x, _ in functions["get_random_batches"](x, no_labels, batch_size):
+        for batch_x, _ in functions["get_random_batches"](data.x, data.y, batch_size):
             out = functions["autoencoder_forward"](batch_x, params)
             functions["autoencoder_backwards"](batch_x, out, params)
             functions["momentum_update"](params, learning_rate)
