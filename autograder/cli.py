@@ -9,6 +9,9 @@
     template regen | verify                 regenerate or check student_template/ from the reference
     audit [--only PATTERN ...] [--jobs N]   grade the known-wrong and known-right variants; a table and
                                             the mutation score; exit 1 on a survivor or a false failure
+    batch INPUT --output DIR [--jobs N]     grade a class (a folder of submissions, or Gradescope's export)
+          [--engine local|ray]              into DIR/results/*.json, DIR/scores.csv and DIR/report.md;
+                                            re-running skips what is graded already
 
 Every verb takes ``--assignment DIR`` (the folder holding autograder.yml; default: the one
 found from the current folder). ``grade`` and ``gradescope`` take ``--time-budget SECONDS``
@@ -44,6 +47,16 @@ def _positive_seconds(text: str) -> float:
     if not seconds > 0:
         raise argparse.ArgumentTypeError("the time budget must be positive")
     return seconds
+
+
+def _positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("it must be at least 1")
+    return number
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -142,13 +155,31 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _handout(args: argparse.Namespace) -> int:
+    from autograder.build import BuildError
+    from autograder.handout import build_handout
+
+    config = _assignment(args)
+    output = Path(args.output)
+    try:
+        names = build_handout(config, output)
+    except BuildError as exc:
+        print(f"autograder handout: {exc}; nothing written", file=sys.stderr)
+        return 1
+    tests = sum(n.startswith("tests/") and n.endswith(".py") for n in names)
+    fixtures_ = sum(n.startswith("fixtures/") and n.endswith(".npz") for n in names)
+    print(f"wrote {output}: {len(names)} files ({tests} test modules, {fixtures_} fixture files, the template and the "
+          "grader); no hidden question's tests, no trusted-only helper, no reference code")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     from autograder.export import export
 
     config = _assignment(args)
     submission = Path(args.submission) if args.submission else config.default_submission
     try:
-        document = export(config, submission, args.format)
+        document = export(config, submission, args.format, args.heading_level, args.by)
     except ValueError as exc:
         print(f"autograder export: {exc}", file=sys.stderr)
         return 1
@@ -210,10 +241,49 @@ def _audit(args: argparse.Namespace) -> int:
     return 0 if audit.audit_passed(results, baseline) else 1
 
 
+def _batch(args: argparse.Namespace) -> int:
+    from autograder.batch import BatchError, run_batch
+    from autograder.batch_report import REPORT_NAME, SCORES_NAME
+    from autograder.run import Options, resolve
+
+    config = _assignment(args)
+    unknown = [q for q in args.questions or () if q not in config.questions]
+    if unknown:
+        print(f"autograder batch: no question named {', '.join(unknown)} in {config.path.name}", file=sys.stderr)
+        return 2
+    if args.address and args.engine != "ray":
+        print("autograder batch: --address is the Ray cluster's: add --engine ray", file=sys.stderr)
+        return 2
+    # Every submission of a class is untrusted: sandboxed unless told otherwise.
+    run = resolve(config, Options(backend=args.backend or "sandbox", time_budget=args.time_budget,
+                                  questions=tuple(args.questions or ())))
+    try:
+        result = run_batch(config, run, Path(args.input), Path(args.output), jobs=args.jobs, engine=args.engine,
+                           address=args.address)
+    except BatchError as exc:
+        print(f"autograder batch: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("autograder batch: interrupted; run the same command again to grade what is left", file=sys.stderr)
+        return 130
+    print(f"{len(result.submissions)} submissions: {result.graded} graded now, {result.skipped} unchanged "
+          f"({result.seconds:.0f} s)")
+    print(f"scores: {result.output / SCORES_NAME}\nreport: {result.output / REPORT_NAME}\n"
+          f"results: {result.output / 'results'}/")
+    if result.failed:
+        print(f"{len(result.failed)} could not be graded (failed twice): {', '.join(result.failed[:10])}; "
+              "run the same command again to retry them", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _benchmark(args: argparse.Namespace) -> int:
     from autograder import benchmark
 
     config = _assignment(args)
+    if args.batch:
+        print(benchmark.batch_report(benchmark.run_batch(config, args.batch)))
+        return 0
     print(benchmark.report(benchmark.run(config, Path(args.submission) if args.submission else None)))
     return 0
 
@@ -262,8 +332,17 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--output", help="where to write it (default: autograder.zip beside autograder.yml)")
     build.set_defaults(run=_build)
 
+    handout = verbs.add_parser("handout", help="write what students download: the template, the visible tests and "
+                               "their fixtures, and the grader")
+    handout.add_argument("--output", required=True, help="an empty or new folder, or a file name ending in .zip")
+    handout.set_defaults(run=_handout)
+
     export = verbs.add_parser("export", help="the submission's graded functions, by question, in one document")
     export.add_argument("--format", choices=("markdown", "latex"), default="markdown")
+    export.add_argument("--heading-level", "--heading_level", dest="heading_level", type=int, choices=(1, 2, 3),
+                        help="1: a whole document; 2, 3: a part to include in a write-up (default: autograder.yml's)")
+    export.add_argument("--by", choices=("question", "module"),
+                        help="one section per question or per module (default: autograder.yml's export.by)")
     export.add_argument("--submission", help="the folder of the code (default: from autograder.yml)")
     export.add_argument("--output", help="the file to write (default: print it)")
     export.set_defaults(run=_export)
@@ -275,8 +354,29 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--quiet", action="store_true", help="no progress line per variant")
     audit.set_defaults(run=_audit)
 
+    batch = verbs.add_parser("batch", help="grade a class: a folder of submission folders or Gradescope's export")
+    batch.add_argument("input", metavar="INPUT", help="a folder of submission folders, or Gradescope's \"Export "
+                       "Submissions\" zip (or its unpacked folder, with submission_metadata.yml)")
+    batch.add_argument("--output", required=True, metavar="DIR",
+                       help="where results/, scores.csv and report.md go (re-running resumes there)")
+    batch.add_argument("--jobs", type=_positive_int, help="submissions graded at a time (default: the number of "
+                       "CPUs; with --address, the cluster's)")
+    batch.add_argument("--backend", choices=("inprocess", "sandbox"),
+                       help="where student code runs (default: sandbox: every submission is untrusted)")
+    batch.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="local: warm graders on this machine; ray: Ray actors (pip install nn-autograder[cluster])")
+    batch.add_argument("--address", help="with --engine ray: the cluster to join (auto: the one this machine is part "
+                       "of); default: a local Ray instance")
+    batch.add_argument("--time-budget", type=_positive_seconds, help="seconds for each submission "
+                       "(default: $AUTOGRADER_TIME_BUDGET, else time_limits.total_seconds)")
+    batch.add_argument("--questions", nargs="+", metavar="QUESTION", help="grade only these questions (default: all)")
+    batch.set_defaults(run=_batch)
+
     bench = verbs.add_parser("benchmark", help="time and peak memory of grading in-process against sandboxed")
     bench.add_argument("submission", nargs="?", help="the folder to grade (default: the reference solution)")
+    bench.add_argument("--batch", type=_positive_int, metavar="N",
+                       help="instead: grade N submissions with `batch` (1 and 2 local workers, Ray): their rate, "
+                       "the per-submission overhead against a single grade, the peak memory")
     bench.set_defaults(run=_benchmark)
 
     for name, run, what in (("fixtures", _fixtures, "fixtures/"), ("template", _template, "student_template/")):

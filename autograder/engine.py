@@ -135,7 +135,9 @@ class WarmServer:
         self._tasks = 0
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            return None  # pytest's own loop stops the session ("errors during collection"), as a cold grade's does
         self.served = True
         self.connection.send({"ready": True})
         while True:
