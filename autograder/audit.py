@@ -413,7 +413,8 @@ def format_report(results: Sequence[VariantResult], baseline: Baseline, seconds:
         lost = ", ".join(f"{q} -{p:g}" for q, p in r.lost.items()) or "-"
         verdict = r.verdict + (" (message)" if r.verdict == CAUGHT and r.problems else "")
         rows.append((r.variant.name, ", ".join(r.variant.loses) or "(full marks)", lost, verdict))
-    widths = [min(max(len(row[i]) for row in rows), cap) for i, cap in enumerate((48, 36, 60, 24))]
+    # A variant's name is never cut short, so its row stays aligned; the other columns are capped.
+    widths = [min(max(len(row[i]) for row in rows), cap) for i, cap in enumerate((10_000, 36, 60, 24))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     caught, checkable = mutation_score(results)

@@ -4,6 +4,7 @@
     gradescope [--root ROOT]                Gradescope's flow on /autograder or a folder laid out like it
     check [QUESTION ...] [--submission P]   a student's check: the table and the reasons, nothing else
     build [--output autograder.zip]         the zip to upload to Gradescope (never the reference)
+    handout --output DIR|FILE.zip           what students download: template, visible tests, grader
     export [--format markdown|latex]        the student's implementations, by question, in one document
     fixtures regen | verify                 regenerate or check fixtures/ from the reference
     template regen | verify                 regenerate or check student_template/ from the reference
@@ -12,6 +13,8 @@
     batch INPUT --output DIR [--jobs N]     grade a class (a folder of submissions, or Gradescope's export)
           [--engine local|ray]              into DIR/results/*.json, DIR/scores.csv and DIR/report.md;
                                             re-running skips what is graded already
+    benchmark [--batch N]                   a grade's time and memory against the import floor
+                                            (--batch: a class's rate with 1 and 2 workers and Ray)
 
 Every verb takes ``--assignment DIR`` (the folder holding autograder.yml; default: the one
 found from the current folder). ``grade`` and ``gradescope`` take ``--time-budget SECONDS``
@@ -24,7 +27,6 @@ import argparse
 import os
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from autograder.config import VISIBILITIES, Config, ConfigError

@@ -22,6 +22,7 @@ submission).
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -111,10 +112,17 @@ class WarmGrader:
 # -- inside the warm grader ------------------------------------------------------------
 def _serve(connection: Connection, run_file: str, folder: str) -> None:
     """The warm grader process: a pytest session whose test loop serves runs from ``connection``."""
-    os.chdir(Run.read(run_file).assignment.root)
+    import importlib
+
     from autograder.grading import pytest_arguments
 
     base = Run.read(run_file)
+    os.chdir(base.assignment.root)
+    # The fork server is one per process, preloaded by whoever started it first (another assignment's
+    # batch, say): what this assignment's children need is imported here, once, not in every child.
+    for name in preload_modules(base):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
     server = WarmServer(connection)
     log = open(Path(folder) / "collection.log", "wb")  # pytest's own words, should collection fail
     os.dup2(log.fileno(), 1)

@@ -82,12 +82,39 @@ class _Once:
             return self._values[key]
 
 
+ZipRuns = dict[str, tuple[subprocess.CompletedProcess, dict]]  # submission -> run_autograder's process, results
+
+
 class Grades:
     """The session's grades, by assignment."""
 
     def __init__(self, workdir: Path):
         self.workdir = workdir
         self._once = _Once()
+        # One grade in the background while the test asking for another waits on it: CI's second core.
+        self._background = ThreadPoolExecutor(PARALLEL_RUNS - 1)
+        self._started: set[Path] = set()
+
+    def stop(self) -> None:
+        self._background.shutdown(wait=False, cancel_futures=True)
+
+    def start(self, configs: list[Config], zip_runs: bool) -> None:
+        """Grade the assignments' references, templates and pass stubs in the background, then (when
+        asked) run their zips through run_autograder, one at a time: the foreground has the other core."""
+        for config in configs:
+            self._background.submit(self.reference, config)
+        for config in configs if zip_runs else ():
+            self._background.submit(self.gradescope, config, 1)
+
+    def _start_the_others(self, config: Config, asked: str) -> None:
+        """The first of an assignment's in-process grades asked for starts the other two in the background
+        (each is mostly one child process): the reference, the template and the pass stubs are all read."""
+        if config.path in self._started:
+            return
+        self._started.add(config.path)
+        for name in ("template", "pass_stubs", "reference"):
+            if name != asked:
+                self._background.submit(getattr(self, name), config)
 
     def _folder(self, config: Config, name: str) -> Path:
         folder = self.workdir / assignment_id(config) / name
@@ -96,10 +123,12 @@ class Grades:
 
     def reference(self, config: Config) -> GradeReport:
         """The reference, in-process, recording which functions each test runs (the audit's baseline)."""
+        self._start_the_others(config, "reference")
         return self._once.get(("reference", config.path), lambda: grade(
             config.reference_dir, config, self._folder(config, "reference") / "results.json", record_calls=True))
 
     def template(self, config: Config) -> GradeReport:
+        self._start_the_others(config, "template")
         return self._once.get(("template", config.path), lambda: grade(
             config.template_dir, config, self._folder(config, "template") / "results.json", backend="inprocess"))
 
@@ -110,6 +139,7 @@ class Grades:
             render_pass_stubs(config, folder)
             return grade(folder, config, backend="inprocess")
 
+        self._start_the_others(config, "pass_stubs")
         return self._once.get(("pass_stubs", config.path), run)
 
     def audit(self, config: Config) -> tuple[audit.Baseline, dict[str, audit.VariantResult]]:
@@ -130,12 +160,12 @@ class Grades:
 
         return self._once.get(("zip", config.path), build)
 
-    def gradescope(self, config: Config) -> dict[str, tuple[subprocess.CompletedProcess, dict]]:
+    def gradescope(self, config: Config, parallel: int = PARALLEL_RUNS) -> ZipRuns:
         """``run_autograder`` from the unpacked zip, sandboxed, on each of the assignment's
-        end-to-end submissions (``gradescope_submissions``), two at a time."""
-        def run() -> dict[str, tuple[subprocess.CompletedProcess, dict]]:
+        end-to-end submissions (``gradescope_submissions``), ``parallel`` at a time."""
+        def run() -> ZipRuns:
             submissions = gradescope_submissions(config)
-            with ThreadPoolExecutor(PARALLEL_RUNS) as pool:
+            with ThreadPoolExecutor(parallel) as pool:
                 found = pool.map(lambda n: self._run_autograder(config, n, *submissions[n]), submissions)
                 return dict(zip(submissions, found))
 
@@ -159,9 +189,38 @@ class Grades:
         return completed, data
 
 
+_SESSION_GRADES: list[Grades] = []  # the session's one Grades, made when collection ends
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """When self-checks reading the shared grades will run, start the in-process grades now, in the
+    background: the framework's own tests (collected first) keep one core busy, and these use the other."""
+    wanted: list[Config] = []
+    for item in session.items:
+        if "grades" not in getattr(item, "fixturenames", ()):
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        found = [v for v in params.values() if isinstance(v, Config)]
+        found += [TOP_LEVEL] if "top_level" in item.fixturenames else []
+        wanted += [config for config in found if config not in wanted]
+    if not wanted:
+        return
+    grades = Grades(session.config._tmp_path_factory.mktemp("grades"))  # the tmp_path_factory fixture's own
+    _SESSION_GRADES.append(grades)
+    grades.start(wanted, zip_runs=any(item.path.name in ("test_gradescope.py", "test_attacks.py")
+                                      for item in session.items))
+
+
+def pytest_sessionfinish() -> None:
+    for grades in _SESSION_GRADES:  # a run stopped early (-x, Ctrl-C) does not wait for grades nobody reads
+        grades.stop()
+
+
 @pytest.fixture(scope="session")
 def grades(tmp_path_factory: pytest.TempPathFactory) -> Grades:
-    return Grades(tmp_path_factory.mktemp("grades"))
+    if not _SESSION_GRADES:
+        _SESSION_GRADES.append(Grades(tmp_path_factory.mktemp("grades")))
+    return _SESSION_GRADES[0]
 
 
 @pytest.fixture(scope="session", params=ASSIGNMENTS, ids=assignment_id)
