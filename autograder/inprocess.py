@@ -98,6 +98,7 @@ class InProcessStudent(Student):
         self._root = workspace.path.resolve()
         self._objects: dict[int, Any] = {}
         self._modules: dict[str, Any] = {}
+        self._tripped_here: set[str] = set()  # the tripped functions whose code is already replaced here
         self._import_errors: dict[str, SubmissionImportError] = {}
         self._signatures: dict[int, tuple[Any, list[str]]] = {}
         self._evict_foreign_modules()
@@ -124,7 +125,7 @@ class InProcessStudent(Student):
         else:
             try:
                 self._modules[name] = importlib.import_module(name)
-                self._trip_known(name)
+                self._trip_known()
                 return self._modules[name]
             except BaseException as exc:  # noqa: BLE001 - any import failure is the student's
                 if isinstance(exc, KeyboardInterrupt):
@@ -152,18 +153,30 @@ class InProcessStudent(Student):
             summary = f"{own_file} could not be imported: {reason}."
         return SubmissionImportError(name, summary, details)
 
-    def _trip_known(self, module_name: str) -> None:
-        """Trip again, in a freshly imported module, what failed in an earlier worker (autograder.breaker)."""
+    def _loaded(self, name: str) -> Any:
+        """The submission's module ``name`` if it is imported, whether a test asked for it or another of
+        the submission's modules imported it (``from layers import *`` in cnn.py); else None."""
+        module = self._modules.get(name) or sys.modules.get(name)
+        if module is None or Path(getattr(module, "__file__", "") or "").parent.resolve() != self._root:
+            return None
+        return module
+
+    def _trip_known(self) -> None:
+        """Trip what failed (here or in an earlier worker: autograder.breaker) in every module of the
+        submission imported so far: a network's module imports the layers it uses, and a hung layer must
+        stay tripped there although no test asked for the layers' module itself."""
         for qualified, sentence in self.tripped.items():
+            if qualified in self._tripped_here:
+                continue
             owner, _, function = qualified.partition(".")
-            if owner == module_name:
-                breaker.trip(self._modules[module_name], function, sentence)
+            module = self._loaded(owner)
+            if module is not None:
+                breaker.trip(module, function, sentence)
+                self._tripped_here.add(qualified)
 
     def _trip(self, qualified: str, sentence: str) -> None:
         self.tripped[qualified] = sentence
-        owner, _, function = qualified.partition(".")
-        if owner in self._modules:
-            breaker.trip(self._modules[owner], function, sentence)
+        self._trip_known()
 
     def _missing_module(self, name: str) -> str:
         """Why ``import name`` failed, and what the grader has instead."""

@@ -239,7 +239,7 @@ def test_a_function_handle_runs_on_the_submissions_side_only(make_pair):
         assert student.call(handle, np.zeros(1))[0] == 0.5
         with pytest.raises(SubmissionImportError, match="does not define missing"):
             student.function("mod.missing")
-        with pytest.raises(ValueError, match="was not given the argument\(s\) nothing to read back"):
+        with pytest.raises(ValueError, match=r"was not given the argument\(s\) nothing to read back"):
             student.call_and_read("mod.forward", ["nothing"], np.ones((1, 3)), {"Wlayer1": np.ones((3, 1)),
                                                                                 "blayer1": np.zeros(1)})
 
@@ -297,6 +297,32 @@ def test_the_innermost_function_is_blamed(make_pair):
             student.call("mod.outer", 1)
         with pytest.raises(FunctionTripped, match="^helper did not finish"):
             student.call("mod.helper", 1)
+
+
+def test_a_hang_in_a_module_no_test_imported_is_paid_once(make_pair):
+    """CS231n's cnn.py reaches relu_forward through ``from layers import *``: the tests never import
+    layers.py themselves. Tripped once, the layer stays tripped in the modules that copied it, in the
+    next sandbox worker too, so later checks fail at once instead of each waiting out a deadline."""
+    swallowing = "    while True:\n        try:\n            while True:\n                pass\n" \
+                 "        except BaseException:\n            pass\n"
+    # In the sandbox the loop also swallows every exception and disarms SIGALRM (the deadline is the trusted
+    # side's, which kills the worker); in-process, where SIGALRM raising into the loop is the only deadline,
+    # that would hang the grader itself: that back end is not a sandbox.
+    disarm = "    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+    net = "from layers import *\n\n\ndef scores(x):\n    return relu_forward(x)\n\n\ndef size(x):\n    return len(x)\n"
+    plain = {"layers.py": "def relu_forward(x):\n    while True:\n        pass\n", "net.py": net}
+    disarmed = {"layers.py": "import signal\n\n\ndef relu_forward(x):\n" + disarm + swallowing, "net.py": net}
+    # One pair at a time: an in-process student imports from its own folder only while it is the newest.
+    for back_end, files in ((0, plain), (1, disarmed)):
+        student = make_pair(files, name=f"pair{back_end}", call_seconds=1)[back_end]
+        with pytest.raises(FunctionTripped, match="^relu_forward did not finish within 1 s"):
+            student.call("net.scores", [1.0])
+        started = time.monotonic()
+        for _ in range(3):
+            with pytest.raises(FunctionTripped, match="^relu_forward did not finish within 1 s"):
+                student.call("net.scores", [1.0])
+        assert time.monotonic() - started < 0.5, type(student).__name__
+        assert student.call("net.size", [1.0, 2.0]) == 2  # what does not need the layer still runs
 
 
 CRASHES = '''

@@ -52,9 +52,10 @@ VARIANTS = [
             old="dx = dout * (x > 0)", new="dx = np.where(x >= 0, dout, 0.01 * dout)"),
     # -- correct alternatives ---------------------------------------------------
     # Correct values, but the rubric of autograder.yml forbids looping over the batch's examples. A triple
-    # Python loop is also slow enough for the overfitting check's training to time out on a loaded machine.
+    # Python loop is also slow enough for the training checks (overfitting, Iris) to outrun the audit's
+    # shorter per-call deadline on a loaded machine (seen: Iris's training past 5 s during make test).
     Variant("affine_with_loops", "layers.py", function="affine_forward", loses=("vectorized",),
-            may_lose=("overfit",), new='''
+            may_lose=("overfit", "iris"), new='''
         def affine_forward(x, w, b):
             rows = x.reshape(x.shape[0], -1)
             out = np.zeros((x.shape[0], w.shape[1]))
