@@ -155,7 +155,7 @@ class InProcessStudent(Student):
 
     def _loaded(self, name: str) -> Any:
         """The submission's module ``name`` if it is imported, whether a test asked for it or another of
-        the submission's modules imported it (``from layers import *`` in cnn.py); else None."""
+        the submission's modules imported it (``from units import *`` in a network's module); else None."""
         module = self._modules.get(name) or sys.modules.get(name)
         if module is None or Path(getattr(module, "__file__", "") or "").parent.resolve() != self._root:
             return None

@@ -22,7 +22,12 @@ CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
-NOBODY = 65534  # the unprivileged user and group the worker runs as
+NOBODY = 65534  # the unprivileged group the worker runs in (and its user where no other can be had)
+# Each worker runs as a user of its own: RLIMIT_NPROC counts a user's processes across the whole machine,
+# so with one shared user a fork bomb in one submission's worker leaves another worker running at the same
+# time (batch grading, the audit) unable to start a thread (seen: an honest sgd losing 4 of 11 checks while
+# the fork-bomb attack was graded beside it). Far above any real account; + the supervisor's pid.
+WORKER_UID_BASE = 2_000_000_000
 _NEVER_HIDDEN = {"/", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/dev", "/proc", "/sys", "/run", "/var"}
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
@@ -133,6 +138,21 @@ def hide_paths(hidden: list[str], scratch: str) -> None:
         pass
 
 
+def worker_uid(supervisor_pid: int) -> int:
+    """The user id of one worker alone: no two live supervisors share a pid. NOBODY where this user
+    namespace does not map that id (a container mapping only 65536 ids cannot switch to it)."""
+    uid = WORKER_UID_BASE + supervisor_pid
+    try:
+        mapping = Path("/proc/self/uid_map").read_text().split("\n")
+    except OSError:
+        return NOBODY
+    for line in mapping:
+        fields = line.split()
+        if len(fields) == 3 and int(fields[0]) <= uid < int(fields[0]) + int(fields[2]):
+            return uid
+    return NOBODY
+
+
 def drop_privileges(uid: int = NOBODY, gid: int = NOBODY) -> None:
     os.setgroups([])
     os.setgid(gid)
@@ -169,10 +189,11 @@ def clean_environment(home: str) -> dict[str, str]:
 
 
 def writable_copy(files: dict[str, bytes], folder: Path, owner: int | None) -> None:
+    """The workspace's files in ``folder``, owned by the worker's user ``owner`` (None: left as made)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         (folder / name).write_bytes(data)
         if owner is not None:
-            os.chown(folder / name, owner, owner)
+            os.chown(folder / name, owner, NOBODY)
     if owner is not None:
-        os.chown(folder, owner, owner)
+        os.chown(folder, owner, NOBODY)

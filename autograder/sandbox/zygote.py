@@ -204,11 +204,12 @@ def supervise(fds: list[int], spec: dict, isolate: bool, switch_user: bool = Fal
     os.setsid()
     if isolate:
         privileges.unshare(privileges.CLONE_NEWNS | privileges.CLONE_NEWNET | privileges.CLONE_NEWPID)
+    uid = privileges.worker_uid(os.getpid()) if isolate or switch_user else None
     worker_pid = os.fork()
     if worker_pid == 0:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         try:
-            run_worker(fds, spec, isolate, switch_user)
+            run_worker(fds, spec, isolate, uid)
         finally:
             os._exit(0)
     for fd in fds:
@@ -228,8 +229,9 @@ def supervise(fds: list[int], spec: dict, isolate: bool, switch_user: bool = Fal
     return 128 - code if code < 0 else min(code, 127)
 
 
-def run_worker(fds: list[int], spec: dict, isolate: bool, switch_user: bool = False) -> None:
-    """The worker proper: its private workspace, limits, user; then serve until EOF."""
+def run_worker(fds: list[int], spec: dict, isolate: bool, uid: int | None = None) -> None:
+    """The worker proper: its private workspace, limits, user (``uid``; None: stay who we are); then serve
+    until EOF."""
     from autograder.inprocess import InProcessStudent
     from autograder.sandbox import landlock, limits as limits_module
     from autograder.student import CallRules
@@ -246,16 +248,16 @@ def run_worker(fds: list[int], spec: dict, isolate: bool, switch_user: bool = Fa
         if isolate:
             privileges.hide_paths(spec["hide"], "/tmp")
             work = Path(privileges.WORKER_FOLDER)
-            privileges.writable_copy(files, work, privileges.NOBODY)
+            privileges.writable_copy(files, work, uid)
         else:
             os.setpgid(0, 0)
             work = Path(spec["scratch"])
-            privileges.writable_copy(files, work, privileges.NOBODY if switch_user else None)
+            privileges.writable_copy(files, work, uid)
         limits = limits_module.Limits(**spec["limits"])
         # Below the grader's priority: a fork bomb's hundred busy processes must not starve the
         # supervisor that kills them (measured: seconds per kill at equal priority, on 2 cores).
         os.nice(15)
-        limits_module.apply(limits, enforce_processes=isolate or switch_user)
+        limits_module.apply(limits, enforce_processes=uid is not None)
         null = os.open(os.devnull, os.O_RDWR)
         for target in (0, 1, 2):
             os.dup2(null, target)
@@ -270,8 +272,8 @@ def run_worker(fds: list[int], spec: dict, isolate: bool, switch_user: bool = Fa
                 landlock.restrict(privileges.worker_readable(spec["hide"]), writable + ["/dev/shm"])
             except OSError as exc:  # refused after all (a seccomp filter): grade without it, and say so
                 landlock_error = str(exc)
-        if isolate or switch_user:
-            privileges.drop_privileges()
+        if uid is not None:
+            privileges.drop_privileges(uid, privileges.NOBODY)
         privileges.die_with_parent()
         os.chdir(work)
         os.environ.clear()

@@ -17,7 +17,7 @@ import pytest
 from autograder.config import load_config
 from autograder.errors import StudentCodeError, StudentRaised, SubmissionImportError
 from autograder.inprocess import InProcessStudent
-from autograder.sandbox import landlock
+from autograder.sandbox import landlock, privileges
 from autograder.breaker import FunctionTripped
 from autograder.student import CallRules
 from autograder.sandbox.backend import SandboxFailure, SandboxStudent, Zygote
@@ -300,26 +300,27 @@ def test_the_innermost_function_is_blamed(make_pair):
 
 
 def test_a_hang_in_a_module_no_test_imported_is_paid_once(make_pair):
-    """CS231n's cnn.py reaches relu_forward through ``from layers import *``: the tests never import
-    layers.py themselves. Tripped once, the layer stays tripped in the modules that copied it, in the
-    next sandbox worker too, so later checks fail at once instead of each waiting out a deadline."""
+    """A network's module reaches a layer through ``from units import *`` (as CS231n's networks do): the
+    tests never import units.py themselves. Tripped once, the layer stays tripped in the modules that
+    copied it, in the next sandbox worker too, so later checks fail at once instead of each waiting out
+    a deadline."""
     swallowing = "    while True:\n        try:\n            while True:\n                pass\n" \
                  "        except BaseException:\n            pass\n"
     # In the sandbox the loop also swallows every exception and disarms SIGALRM (the deadline is the trusted
     # side's, which kills the worker); in-process, where SIGALRM raising into the loop is the only deadline,
     # that would hang the grader itself: that back end is not a sandbox.
     disarm = "    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
-    net = "from layers import *\n\n\ndef scores(x):\n    return relu_forward(x)\n\n\ndef size(x):\n    return len(x)\n"
-    plain = {"layers.py": "def relu_forward(x):\n    while True:\n        pass\n", "net.py": net}
-    disarmed = {"layers.py": "import signal\n\n\ndef relu_forward(x):\n" + disarm + swallowing, "net.py": net}
+    net = "from units import *\n\n\ndef scores(x):\n    return activate(x)\n\n\ndef size(x):\n    return len(x)\n"
+    plain = {"units.py": "def activate(x):\n    while True:\n        pass\n", "net.py": net}
+    disarmed = {"units.py": "import signal\n\n\ndef activate(x):\n" + disarm + swallowing, "net.py": net}
     # One pair at a time: an in-process student imports from its own folder only while it is the newest.
     for back_end, files in ((0, plain), (1, disarmed)):
         student = make_pair(files, name=f"pair{back_end}", call_seconds=1)[back_end]
-        with pytest.raises(FunctionTripped, match="^relu_forward did not finish within 1 s"):
+        with pytest.raises(FunctionTripped, match="^activate did not finish within 1 s"):
             student.call("net.scores", [1.0])
         started = time.monotonic()
         for _ in range(3):
-            with pytest.raises(FunctionTripped, match="^relu_forward did not finish within 1 s"):
+            with pytest.raises(FunctionTripped, match="^activate did not finish within 1 s"):
                 student.call("net.scores", [1.0])
         assert time.monotonic() - started < 0.5, type(student).__name__
         assert student.call("net.size", [1.0, 2.0]) == 2  # what does not need the layer still runs
@@ -440,7 +441,8 @@ def test_worker_is_unprivileged_and_sees_nothing_of_the_grader(make_pair, tmp_pa
     write_files(secret.parent, {"expected.txt": "the answer"})
     _, student = make_pair({"mod.py": SNOOP})
     assert student.limitation is None
-    assert student.call("mod.whoami") == (65534, 65534)
+    uid, gid = student.call("mod.whoami")
+    assert gid == 65534 and (uid > privileges.WORKER_UID_BASE or uid == 65534), uid
     assert student.call("mod.read", str(secret)) == "FileNotFoundError"
     assert student.call("mod.listing", str(tmp_path / "s")) in ([], "FileNotFoundError")
     repository = student.call("mod.listing", str(Path(__file__).resolve().parents[2]))  # the grader's folder
@@ -454,6 +456,44 @@ def test_worker_is_unprivileged_and_sees_nothing_of_the_grader(make_pair, tmp_pa
     assert student.call("mod.lazy_import") == "iniconfig"
     count, error = student.call("mod.forks")
     assert count < 70 and error == "BlockingIOError"
+
+
+HOARD = '''
+import os, threading, time
+
+def hold(count):
+    """Fork ``count`` children that sleep: the worker's user then has that many more processes."""
+    made = 0
+    for _ in range(count):
+        try:
+            if os.fork() == 0:
+                time.sleep(60)
+                os._exit(0)
+            made += 1
+        except OSError:
+            break
+    return made
+
+def threads(count):
+    started = [threading.Thread(target=time.sleep, args=(0.01,)) for _ in range(count)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
+    return count
+'''
+
+
+@ROOT_ONLY
+def test_a_worker_at_its_process_cap_leaves_another_worker_its_own(make_pair):
+    """The process cap is counted per user across the machine: each worker has a user of its own, so a
+    fork bomb in one submission's worker cannot stop a classmate's worker, graded at the same time, from
+    starting its threads (batch grading runs several workers at once)."""
+    _, bomb = make_pair({"mod.py": HOARD}, name="bomb", processes=8)  # at most 8 of its own
+    _, honest = make_pair({"mod.py": HOARD}, name="honest", processes=8)
+    assert honest.call("mod.threads", 1) == 1  # started before the other worker fills its cap
+    assert bomb.call("mod.hold", 20) < 8
+    assert honest.call("mod.threads", 4) == 4
 
 
 OUTSIDE = SNOOP + '''
@@ -486,7 +526,7 @@ def test_without_isolation_limits_and_crashes_still_work(tmp_path, isolate):
         with pytest.warns(RuntimeWarning, match="autograder sandbox: .* turned off"):
             assert student.call("mod.fine") == 1
         if isolate == "uid-only":
-            assert student.call("mod.whoami")[0] == 65534
+            assert student.call("mod.whoami")[0] not in (0, os.getuid())
         if landlock.abi_version():  # nothing hides the grader's folders here: Landlock alone keeps them out
             assert student.call("mod.read", str(secret)) == "PermissionError"
             assert student.call("mod.write", str(root / "planted.txt")) == "PermissionError"
