@@ -234,6 +234,10 @@ class GradingSession:
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         if self.grading_run.audience == "student":
             self._leave_hidden_questions_to_gradescope(config, items)
+        # Checks that need a GPU run first (a stable sort): where there is none they end at once as "not
+        # graded here", so a run cut short by its time budget still gives their questions the same maximum
+        # (0 of 0) as every other submission's, rather than counting them as unfinished.
+        items.sort(key=lambda item: item.get_closest_marker("gpu") is None)
         for item in items:
             outcome = outcome_for_item(item, self.assignment_config.questions, self.implicit_questions)
             if outcome is None:

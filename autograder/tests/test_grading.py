@@ -4,6 +4,9 @@ import subprocess
 import sys
 import tempfile
 
+import yaml
+
+from autograder.config import load_config
 from autograder.grading import grade, read_journal
 from autograder.results import validate_results
 from autograder.tests.conftest import make_submission, write_files
@@ -128,6 +131,28 @@ def test_the_total_time_budget_ends_a_loop_that_ignores_the_per_test_timeout(tmp
     assert tests["Negate an array"]["output"] == "not run: time budget exhausted (the whole run may take 4 s)"
     assert "Grading stopped when its time budget of 4 s ran out" in report.data["output"]
     assert 4 <= report.data["execution_time"] < 15
+
+
+def test_a_budget_that_runs_out_leaves_a_gpu_question_out_of_the_maximum_as_usual(tmp_path):
+    """A GPU check skipped as "not graded here" counts 0 of 0 points; one the budget never reached
+    would count its points as lost. So GPU checks run first, and the maximum never depends on how far
+    a submission's run got."""
+    from autograder.tests.conftest import make_project
+
+    project = make_project(tmp_path / "project", per_test_seconds=1, total_seconds=30)
+    raw = yaml.safe_load(project.path.read_text(encoding="utf-8"))
+    raw["questions"]["accelerated"] = {"number": "4", "title": "Train on a GPU", "points": 4}
+    project.path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    write_files(project.tests_dir, {"test_zz_gpu.py": (
+        "import pytest\n\n\n@pytest.mark.accelerated\n@pytest.mark.gpu\ndef test_on_a_gpu():\n"
+        "    pytest.skip('not graded here: it trains on a CUDA GPU and this machine has none')\n")})
+    project = load_config(project.path)
+    submission = make_submission(tmp_path / "sub", other=STUBBORN_LOOP)
+    tests, report = graded(project, submission, tmp_path, time_budget=4)
+    assert tests["Train on a GPU"]["max_score"] == 0 and tests["Train on a GPU"]["output"].startswith(
+        "Not graded here"), tests["Train on a GPU"]
+    assert tests["Negate an array"]["output"] == "not run: time budget exhausted (the whole run may take 4 s)"
+    assert report.data["score"] == 5
 
 
 def test_a_budget_that_ends_before_collection_says_so(project, tmp_path):
