@@ -181,7 +181,10 @@ def tried_isolation() -> str | None:
 
 def clean_environment(home: str) -> dict[str, str]:
     """What the worker's environment holds: nothing secret, nothing of the grader's."""
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8"}
+    # USER and LOGNAME: the worker's user has no entry in /etc/passwd, and getpass.getuser() (torch's cache
+    # folders, for one) reads these before asking it.
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8",
+           "USER": "student", "LOGNAME": "student"}
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         if name in os.environ:
             env[name] = os.environ[name]

@@ -391,6 +391,10 @@ import os, socket
 def whoami():
     return os.getuid(), os.getgid()
 
+def username():
+    import getpass
+    return getpass.getuser()
+
 def read(path):
     try:
         with open(path, "rb") as f:
@@ -443,6 +447,7 @@ def test_worker_is_unprivileged_and_sees_nothing_of_the_grader(make_pair, tmp_pa
     assert student.limitation is None
     uid, gid = student.call("mod.whoami")
     assert gid == 65534 and (uid > privileges.WORKER_UID_BASE or uid == 65534), uid
+    assert student.call("mod.username") == "student"  # no /etc/passwd entry is needed
     assert student.call("mod.read", str(secret)) == "FileNotFoundError"
     assert student.call("mod.listing", str(tmp_path / "s")) in ([], "FileNotFoundError")
     repository = student.call("mod.listing", str(Path(__file__).resolve().parents[2]))  # the grader's folder
