@@ -105,11 +105,15 @@ class InProcessStudent(Student):
         sys.path.insert(0, str(self._root))
 
     # -- modules ----------------------------------------------------------
+    def _is_ours(self, module: Any) -> bool:
+        """Whether ``module`` was imported from this submission's folder."""
+        return Path(getattr(module, "__file__", "") or "").parent.resolve() == self._root
+
     def _evict_foreign_modules(self) -> None:
         """Forget same-named modules of an earlier submission, so ours are imported."""
         for name in self.workspace.modules:
             module = sys.modules.get(name)
-            if module is not None and Path(getattr(module, "__file__", "") or "").parent.resolve() != self._root:
+            if module is not None and not self._is_ours(module):
                 del sys.modules[name]
 
     def module(self, name: str) -> Any:
@@ -157,9 +161,7 @@ class InProcessStudent(Student):
         """The submission's module ``name`` if it is imported, whether a test asked for it or another of
         the submission's modules imported it (``from units import *`` in a network's module); else None."""
         module = self._modules.get(name) or sys.modules.get(name)
-        if module is None or Path(getattr(module, "__file__", "") or "").parent.resolve() != self._root:
-            return None
-        return module
+        return module if module is not None and self._is_ours(module) else None
 
     def _trip_known(self) -> None:
         """Trip what failed (here or in an earlier worker: autograder.breaker) in every module of the
