@@ -467,6 +467,11 @@ def train_model(
         X_test = torch.as_tensor(test_x, dtype=torch.float32).reshape(len(test_x), *input_shape).to(device)
         y_test = torch.as_tensor(test_y, dtype=torch.int64).to(device)
         model = model.to(device)
+        if device == "cpu" and X.dim() == 4:
+            # Images on the CPU: channels-last computes the same function a quarter faster for a small CNN
+            # (measured on the reference's; its max pooling eight times faster).
+            layout = torch.channels_last
+            model, X, X_test = model.to(memory_format=layout), X.to(memory_format=layout), X_test.to(memory_format=layout)
         cuda = [torch.device(device).index or 0] if device.startswith("cuda") else []
         with torch.random.fork_rng(devices=cuda):  # dropout's draws are seeded; the caller's RNG is left alone
             torch.manual_seed(recipe.seed)
@@ -493,7 +498,8 @@ def train_model(
                     correct += (scores.detach().argmax(1) == y[index]).sum()
                 mean_loss = float(total_loss) / n  # the one device sync of the epoch
                 train_accuracy = float(correct) / n
-                test_accuracy = evaluate(model, X_test, y_test)
+                predicted = predictions_of(model, X_test)  # one pass over the test set per epoch
+                test_accuracy = float((predicted == y_test).sum()) / max(len(y_test), 1)
                 seconds = time.perf_counter() - epoch_started
                 history.epochs.append({"epoch": epoch, "loss": mean_loss, "train_accuracy": train_accuracy,
                                        "test_accuracy": test_accuracy, "seconds": round(seconds, 3)})
@@ -506,16 +512,19 @@ def train_model(
         torch.set_num_threads(threads)
         torch.backends.cudnn.benchmark = benchmark
     history.test_accuracy = history.epochs[-1]["test_accuracy"] if history.epochs else float("nan")
-    if history.diverged:
-        history.test_accuracy = min(history.test_accuracy, evaluate(model, X_test, y_test))
-    history.per_class_accuracy = per_class_accuracy(model, X_test, y_test)
+    if history.epochs:  # the last epoch's predictions: the model as it ended (also after a divergence)
+        history.per_class_accuracy = class_accuracies(predicted, y_test)
     history.seconds = round(time.perf_counter() - started, 3)
     return history
 
 
 def per_class_accuracy(model: Any, X: Any, y: Any, num_classes: int | None = None) -> list[float]:
     """The accuracy on each class's examples (NaN for a class with none), in eval mode."""
-    predicted = predictions_of(model, X)
+    return class_accuracies(predictions_of(model, X), y, num_classes)
+
+
+def class_accuracies(predicted: Any, y: Any, num_classes: int | None = None) -> list[float]:
+    """The accuracy of ``predicted`` (N,) on each class's examples of ``y`` (N,) (NaN for a class with none)."""
     classes = num_classes or int(y.max()) + 1 if len(y) else 0
     found = []
     for label in range(classes):
@@ -526,7 +535,11 @@ def per_class_accuracy(model: Any, X: Any, y: Any, num_classes: int | None = Non
 
 
 def predictions_of(model: Any, X: Any, batch_size: int | None = None) -> Any:
-    """The predicted class of each example (a NaN score counts as no prediction: -1), in eval mode."""
+    """The predicted class of each example (a NaN score counts as no prediction: -1), in eval mode.
+
+    Batches of 1,000 on a GPU; of 250 on the CPU, where a convolution's activations for 1,000
+    images cost about 150 MB more at the peak (measured), a fifth of Gradescope's memory.
+    """
     import torch
 
     model.eval()
@@ -546,25 +559,6 @@ def format_per_class(names: Sequence[str], accuracies: Sequence[float], overall:
     header = "  ".join(f"{n:>{width}}" for n in [*names, "overall"])
     values = "  ".join(f"{a:>{width}.3f}" for a in [*accuracies, overall])
     return f"{header}\n{values}"
-
-
-def evaluate(model: Any, X: Any, y: Any, batch_size: int | None = None) -> float:
-    """Accuracy of ``model`` (in eval mode) on tensors already on its device; NaN scores count as wrong.
-
-    Batches of 1,000 on a GPU; of 250 on the CPU, where a convolution's activations for 1,000
-    images cost about 150 MB more at the peak (measured), a fifth of Gradescope's memory.
-    """
-    import torch
-
-    batch_size = batch_size or (1000 if X.is_cuda else 250)
-    model.eval()
-    correct = torch.zeros((), dtype=torch.int64, device=y.device)
-    with torch.no_grad():
-        for start in range(0, len(y), batch_size):
-            scores = model(X[start:start + batch_size])
-            finite = torch.isfinite(scores).all(dim=1)
-            correct += ((scores.argmax(1) == y[start:start + batch_size]) & finite).sum()
-    return float(correct) / max(len(y), 1)
 
 
 # -- saving what happened --------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Checks shared by the tests of the models (test_fc_net.py, test_cnn.py, test_training.py).
 
 A model lives on the student's side and is reached through a Handle: its
-``params`` dictionary is written with ``student.set_item`` and its ``loss``
-method is called through the handle. Everything computed from what comes
+``params`` dictionary is written in one request (the probe ``batched.set_items``)
+and its ``loss`` method is called through the handle (a numerical gradient's evaluations, in
+batches, through the probe ``batched.outputs_with_item``). Everything computed from what comes
 back (statistics, losses from scores, accuracies) is computed here, in the
 grader.
 """
@@ -29,9 +30,8 @@ def weight_names(params: Mapping[str, Any]) -> list[str]:
 
 def load_params(student: Any, model: Any, params: Mapping[str, np.ndarray]) -> None:
     """Write each array of ``params`` into the model's own ``params`` dictionary."""
-    target = student.ref(model, "params")
-    for name, value in params.items():
-        student.set_item(target, name, np.array(value, dtype=np.float64))
+    arrays = {name: np.array(value, dtype=np.float64) for name, value in params.items()}
+    student.run_probe("batched.set_items", student.ref(model, "params"), arrays)
 
 
 def loss_and_grads(model: Any, X: np.ndarray, y: np.ndarray, what: str, case: str | None = None) -> tuple[Any, dict]:
@@ -67,23 +67,19 @@ def grad_of(grads: Mapping[str, Any], name: str, what: str, case: str | None = N
     return grads[name]
 
 
-def loss_evaluator(student: Any, model: Any, X: np.ndarray, y: np.ndarray, name: str, what: str) -> BatchEvaluator:
+def loss_evaluator(student: Any, model: Any, X: np.ndarray, y: np.ndarray, name: str) -> BatchEvaluator:
     """A BatchEvaluator of the model's loss as a function of ``params[name]``.
 
     Each evaluation writes the perturbed array into the model's params and
-    calls ``loss(X, y)``; so the numerical gradient is that of the student's
-    own loss.
+    calls ``loss(X, y)``, so the numerical gradient is that of the student's
+    own loss; a batch is one request (the probe batched.outputs_with_item).
     """
     params = student.ref(model, "params")
     loss_method = student.ref(model, "loss")
 
     def evaluate(batch: Sequence[Mapping[str, Any]]) -> list[Any]:
-        losses = []
-        for kwargs in batch:
-            student.set_item(params, name, kwargs[name])
-            result = expect_items(student.call(loss_method, X, y), 2, what=f"{what}.loss(X, y)")
-            losses.append(result[0])
-        return losses
+        return student.run_probe("batched.outputs_with_item", loss_method, (X, y), params, name,
+                                 [kwargs[name] for kwargs in batch], select=0)
 
     return evaluate
 
@@ -236,9 +232,8 @@ def check_numerical_gradients(student: Any, kind: ModelKind, inputs: Mapping[str
     _, grads = loss_and_grads(model, X, y, kind.name, case)
     for name in names:
         analytic = grad_of(grads, name, kind.name, case)
-        check_gradient(analytic, loss_evaluator(student, model, X, y, name, kind.name), {name: params[name]}, name,
+        check_gradient(analytic, loss_evaluator(student, model, X, y, name), {name: params[name]}, name,
                        what=f"{kind.name}.loss(X, y): grads['{name}']", case=case)
-        student.set_item(student.ref(model, "params"), name, params[name])
 
 
 def check_regularised_loss(student: Any, kind: ModelKind, inputs: Mapping[str, Any], reg: float, case: str,

@@ -412,8 +412,13 @@ class SandboxStudent(Student):
         return self._request("function", name, name)
 
     def call_many(self, target: Target, calls: Sequence[Mapping[str, Any]], select: int | None = None) -> list[Any]:
+        # A numerical gradient's calls differ in one argument: the others (the same objects in every call)
+        # cross once, and the worker gives each call its own copy of them, as in-process.
+        shared = {name: value for name, value in calls[0].items()
+                  if all(name in call and call[name] is value for call in calls[1:])} if calls else {}
+        varying = [{name: value for name, value in call.items() if name not in shared} for call in calls]
         return self._request("call_many", self._label(target), self._target(target), (),
-                             {"calls": [dict(c) for c in calls], "select": select})
+                             {"calls": varying, "shared": shared, "select": select})
 
     def get_attr(self, handle: Handle, name: str, as_handle: bool = False) -> Any:
         return self._request("get_attr", f"{handle.type_name}.{name}", self._target(handle), (),

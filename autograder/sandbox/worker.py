@@ -147,7 +147,9 @@ class Worker:
         if op == "function":
             return student.function(target)
         if op == "call_many":
-            return student.call_many(self._target(target), kwargs["calls"], kwargs.get("select"))
+            shared = kwargs.get("shared") or {}
+            return student.call_many(self._target(target), [{**shared, **call} for call in kwargs["calls"]],
+                                     kwargs.get("select"))
         if op == "get_attr":
             return student.get_attr(self._handle(target), kwargs["name"], bool(kwargs.get("as_handle")))
         if op == "set_attr":

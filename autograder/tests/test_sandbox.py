@@ -178,6 +178,43 @@ def test_call_many_is_one_round_trip(make_pair, monkeypatch):
     assert len(sent) == 1 and [g[0] for g in got] == [2.0 * i for i in range(50)]
 
 
+def test_call_many_sends_a_shared_argument_once_and_copies_it_for_each_call(make_pair):
+    inprocess, sandboxed = make_pair({"acc.py": "def bump(x, y):\n    x += y\n    return float(x.sum())\n"})
+    x = np.zeros(3)
+    calls = [{"x": x, "y": np.full(3, float(i))} for i in range(4)]  # x: the same object in every call
+    for student in (inprocess, sandboxed):
+        assert student.call_many("acc.bump", calls) == [0.0, 3.0, 6.0, 9.0]  # no call sees another's change
+    assert x.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_batched_probes_evaluate_a_held_value_in_one_round_trip_with_the_same_values(make_pair):
+    """A numerical gradient through an object: params['W'] set to each value, loss called, the loss kept;
+    one request, params restored, and each call gets its own copy of the arguments."""
+    inprocess, sandboxed = make_pair({"mod.py": MOD})
+    values = [np.full((2, 2), float(i)) for i in range(40)]
+    found = {}
+    for name, student in (("inprocess", inprocess), ("sandbox", sandboxed)):
+        model = student.call("mod.Model", 2)
+        params = student.ref(model, "params")
+        student.run_probe("batched.set_items", params, {"W": 2 * np.eye(2)})
+        loss = student.ref(model, "loss")
+        if name == "sandbox":
+            sent = []
+            channel = student._worker.channel
+            original = channel.send
+            channel.send = lambda *a, **k: (sent.append(1), original(*a, **k))[1]
+        found[name] = student.run_probe("batched.outputs_with_item", loss, (np.array([1.0, 2.0]),), params, "W",
+                                        values, select=0)
+        if name == "sandbox":
+            channel.send = original
+            assert len(sent) == 1
+        assert model.params["W"].tolist() == [[2.0, 0.0], [0.0, 2.0]]  # restored
+        changed = student.run_probe("batched.outputs", student.function("mod.mutates"),
+                                    [(np.zeros(2),), (np.zeros(2),)])
+        assert changed == [99.0, 99.0]  # the second call did not see the first one's change
+    assert found["inprocess"] == found["sandbox"] == [6.0 * i for i in range(40)]  # sum(W @ [1, 2])
+
+
 def test_numpy_warnings_are_re_issued(make_pair):
     _, student = make_pair({"mod.py": "import numpy as np\ndef sig(x):\n    return 1 / (1 + np.exp(-x))\n"})
     with np.errstate(over="warn"), warnings.catch_warnings(record=True) as caught:

@@ -6,7 +6,7 @@ The layers keep their state in themselves: a test builds one through the
 its methods through handles, and reads back its ``cache`` and ``gradients``
 with the probe ``cs189sp23_objects.as_dict`` (an OrderedDict is not plain
 data). Numerical gradients perturb an input, or a parameter held in the layer,
-on the student's side (probes ``cs189sp23_objects.outputs`` and
+on the student's side (the framework's probes ``batched.outputs`` and
 ``outputs_with_item``) and take the differences here.
 """
 from __future__ import annotations
@@ -99,7 +99,7 @@ def input_evaluator(student: Any, method: Handle, args: Sequence[Any], position:
     """Evaluates ``method(*args)`` with argument ``position`` replaced by each value of the batch's ``name``."""
     def evaluate(batch: Sequence[Mapping[str, Any]]) -> list:
         calls = [tuple(kwargs[name] if i == position else arg for i, arg in enumerate(args)) for kwargs in batch]
-        return student.run_probe("cs189sp23_objects.outputs", method, calls)
+        return student.run_probe("batched.outputs", method, calls)
     return evaluate
 
 
@@ -108,7 +108,7 @@ def item_evaluator(student: Any, method: Handle, args: Sequence[Any], holder: Ha
     """Evaluates ``method(*args)`` with ``holder[key]`` set to each value of the batch's ``key``
     (restored afterwards); ``then`` maps each output on this side (e.g. to a loss)."""
     def evaluate(batch: Sequence[Mapping[str, Any]]) -> list:
-        found = student.run_probe("cs189sp23_objects.outputs_with_item", method, tuple(args), holder, key,
+        found = student.run_probe("batched.outputs_with_item", method, tuple(args), holder, key,
                                   [kwargs[key] for kwargs in batch])
         return [then(out) for out in found] if then else found
     return evaluate
