@@ -3,6 +3,8 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
+from pathlib import Path
 
 import yaml
 
@@ -94,10 +96,22 @@ def test_a_killed_run_leaves_no_temporary_files(project, tmp_path, monkeypatch):
     temporary.mkdir()
     monkeypatch.setenv("TMPDIR", str(temporary))
     monkeypatch.setattr(tempfile, "tempdir", None)  # forget the cached folder
+    # `make test` grades the self-checks' submissions in background threads of this process, which may put
+    # their own (live) folders here meanwhile: this run's folders are the ones made on this thread.
+    this_thread, made, make_folder = threading.get_ident(), [], tempfile.TemporaryDirectory
+
+    def recording(*args, **kwargs):
+        folder = make_folder(*args, **kwargs)
+        if threading.get_ident() == this_thread:
+            made.append(Path(folder.name))
+        return folder
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", recording)
     submission = make_submission(tmp_path / "sub", other="import os\n\n\ndef negate(x):\n    os._exit(3)\n")
     tests, _ = graded(project, submission, tmp_path)
     assert tests["Negate an array"]["score"] == 0
-    assert list(temporary.iterdir()) == []
+    assert made and all(folder.parent == temporary and not folder.exists() for folder in made)
+    assert [p for p in temporary.iterdir() if not p.name.startswith("autograder-grade-")] == []
 
 
 def test_an_infinite_loop_is_stopped_by_the_per_test_timeout(project, tmp_path):
