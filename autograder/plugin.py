@@ -268,17 +268,19 @@ class GradingSession:
         if self._zygote is not None:
             if "torch" in sys.modules:  # the tests use torch though the config did not say so: import it now
                 self._zygote.preload(("torch",), self.assignment_config.probes_dir)
-            self._import_the_workers_libraries()
+            if not self.grading_run.questions:
+                self._import_the_workers_libraries()
             self._zygote.wait_until_ready()  # here, not inside the first test's time limit
         # The libraries and tests imported so far live as long as the run: the garbage collector
         # need not walk them again at every collection of the tests' own objects.
         gc.freeze()
 
     def _import_the_workers_libraries(self) -> None:
-        """Import here what the zygote preloads (torch): the tests' own side uses it too (trusted training,
-        reference values), and importing it while the zygote does overlaps the two imports on a machine
-        with two cores or more, where waiting first and importing in the first test ran them one after the
-        other (2.2 s of a 15 s sandboxed grade, measured). A library that fails here is left to the tests."""
+        """Import here what the zygote preloads (torch), while it does: when every question is graded, the
+        tests' own side uses those libraries too (trusted training, the values that come back), and
+        importing them in the first test after waiting for the zygote ran the two imports one after the
+        other (2.2 s of a 15 s sandboxed grade, measured on two cores). A run of some questions only (often
+        numpy's alone) waits without importing. A library that fails here is left to the tests."""
         for name in self.assignment_config.sandbox.preload:
             try:
                 importlib.import_module(name)

@@ -47,7 +47,9 @@ LOOP = "def negate(x):\n    while True:\n        pass\n"
 EXITS = "import os\n\n\ndef double(x):\n    os._exit(3)\n\n\ndef square(x):\n    return x * x\n"
 SYNTAX_ERROR = "def double(x):\n    return 2 * x\n\n\ndef square(x)\n    return x * x\n"
 WRONG = "def double(x):\n    return 3 * x\n\n\ndef square(x):\n    return x + 1\n"
-MEMORY_BOMB = "def negate(x):\n    hoard = []\n    while True:\n        hoard.append(bytearray(1 << 28))\n"
+# Chunks over the 256 MB cap: the first fails at once, whatever the machine's load (a chunk under the cap is
+# zero-filled first, which a loaded machine may not finish within the 1 s deadline).
+MEMORY_BOMB = "def negate(x):\n    hoard = []\n    while True:\n        hoard.append(bytearray(1 << 30))\n"
 # What each submission of ``klass`` scores: double (2), square (3), negate (1).
 EXPECTED = {"alice": (2, 3, 1), "bob": (2, 3, 0), "carol": (0, 3, 1), "dave": (0, 0, 1), "erin": (0, 0, 1),
             "frank": (0, 0, 0), "greg": (2, 3, 0)}
