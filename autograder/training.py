@@ -518,11 +518,6 @@ def train_model(
     return history
 
 
-def per_class_accuracy(model: Any, X: Any, y: Any, num_classes: int | None = None) -> list[float]:
-    """The accuracy on each class's examples (NaN for a class with none), in eval mode."""
-    return class_accuracies(predictions_of(model, X), y, num_classes)
-
-
 def class_accuracies(predicted: Any, y: Any, num_classes: int | None = None) -> list[float]:
     """The accuracy of ``predicted`` (N,) on each class's examples of ``y`` (N,) (NaN for a class with none)."""
     classes = num_classes or int(y.max()) + 1 if len(y) else 0

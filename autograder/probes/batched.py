@@ -19,7 +19,8 @@ import numpy as np
 
 
 def _own(value: Any) -> Any:
-    """A copy of an array output, so that a function that returns the same buffer every call is read right."""
+    """A copy of an array (an output read right even when a function returns the same buffer every call; an
+    argument no earlier call has changed); anything else as it is."""
     return value.copy() if type(value) is np.ndarray else value
 
 
@@ -34,7 +35,7 @@ def _item(value: Any, select: int | None) -> Any:
 def _fresh(args: Sequence[Any]) -> list:
     """The arguments of one call, arrays copied: each call gets its own, as every call through the boundary
     does, so that a function that changes an input in place cannot change the next evaluation's."""
-    return [arg.copy() if type(arg) is np.ndarray else arg for arg in args]
+    return [_own(arg) for arg in args]
 
 
 def outputs(function: Callable[..., Any], args_list: Sequence[Sequence[Any]], select: int | None = None) -> list:
