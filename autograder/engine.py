@@ -34,6 +34,7 @@ from typing import Any
 
 import pytest
 
+from autograder import fixtures
 from autograder.grading import use_temporary_folder, wait_or_kill
 from autograder.run import Run
 
@@ -147,6 +148,7 @@ class WarmServer:
         if session.testsfailed and not session.config.option.continue_on_collection_errors:
             return None  # pytest's own loop stops the session ("errors during collection"), as a cold grade's does
         self.served = True
+        fixtures.read_declared_files()  # each forked grade finds them parsed
         self.connection.send({"ready": True})
         while True:
             message = self.connection.recv()

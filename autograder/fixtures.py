@@ -148,6 +148,23 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     return _READ[key]
 
 
+def read_declared_files() -> int:
+    """Parse once the fixture files of every set declared so far; how many there were. A warm grader
+    (autograder.engine) does it before it forks its first grade, so that no grade parses them again
+    (the top level's 85 files: 0.3 s of its grade)."""
+    count = 0
+    for fixture_set in list(_REGISTRY.values()):
+        for case in fixture_set.cases:
+            try:
+                path = fixture_set.path(case)
+            except FixtureError:  # no autograder.yml above its test file: its tests say so when they run
+                break
+            if path.is_file():
+                _read_arrays(path)
+                count += 1
+    return count
+
+
 def _unwrap(value: np.ndarray) -> Any:
     """0-d arrays were scalars when they were saved (a loss, a seed)."""
     return value[()] if value.ndim == 0 else value

@@ -94,13 +94,14 @@ def test_entries(config: Config) -> tuple[list[Entry], set[str]]:
     return entries, declared
 
 
-def handout_entries(config: Config) -> list[Entry]:
-    """Every file of the handout, sorted by name; BuildError if something required is missing."""
+def handout_entries(config: Config) -> tuple[list[Entry], set[str]]:
+    """(every file of the handout, sorted by name; the fixture sets its tests declare); BuildError if
+    something required is missing."""
     if not config.template_dir.is_dir():
         raise BuildError(f"template_dir {config.template_dir} does not exist: run `python -m autograder template regen`")
     entries = _walk(config.template_dir, ".", EXCLUDED_FOLDERS)
     entries = [Entry(e.name.removeprefix("./"), e.source, e.executable) for e in entries]
-    tests, declared = test_entries(config)
+    tests, declared = test_entries(config)  # one collection of the tests, in a child pytest: seconds
     entries += tests
     for name in sorted(declared):
         folder = config.fixtures_dir / name
@@ -112,7 +113,7 @@ def handout_entries(config: Config) -> list[Entry]:
     if len(names) != len(set(names)):
         raise BuildError("two files would have the same path in the handout: " + ", ".join(sorted(
             {n for n in names if names.count(n) > 1})))
-    return entries
+    return entries, declared
 
 
 def generated_files(config: Config, declared: set[str]) -> dict[str, bytes]:
@@ -210,8 +211,7 @@ def check_handout(config: Config, entries: list[Entry], generated: dict[str, byt
 
 def build_handout(config: Config, output: Path) -> list[str]:
     """Write the handout to ``output``, a folder or a ``.zip``; the names of its files."""
-    entries = handout_entries(config)
-    _, declared = test_entries(config)
+    entries, declared = handout_entries(config)
     generated = generated_files(config, declared)
     check_handout(config, entries, generated)
     if output.suffix == ".zip":

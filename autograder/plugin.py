@@ -144,7 +144,10 @@ class GradingSession:
         if run.backend == "sandbox":  # it imports the libraries while pytest collects the tests
             from autograder.sandbox.backend import Zygote
 
-            self._zygote = Zygote(preload=self.assignment_config.sandbox.preload, probes_dir=self.assignment_config.probes_dir)
+            # A run of some questions only (often numpy's alone) leaves the libraries to collection's end,
+            # where the collected tests say which they use (pytest_collection_finish).
+            preload = () if run.questions else self.assignment_config.sandbox.preload
+            self._zygote = Zygote(preload=preload, probes_dir=self.assignment_config.probes_dir)
 
     def restart(self, run: Run, generation: int) -> None:
         """Grade ``run`` with the tests already collected: in a warm grader's fork (autograder.engine),
@@ -266,14 +269,23 @@ class GradingSession:
 
     def pytest_collection_finish(self) -> None:
         if self._zygote is not None:
-            if "torch" in sys.modules:  # the tests use torch though the config did not say so: import it now
-                self._zygote.preload(("torch",), self.assignment_config.probes_dir)
+            used = self._libraries_the_tests_use()
+            if used:
+                self._zygote.preload(used, self.assignment_config.probes_dir)
             if not self.grading_run.questions:
                 self._import_the_workers_libraries()
             self._zygote.wait_until_ready()  # here, not inside the first test's time limit
         # The libraries and tests imported so far live as long as the run: the garbage collector
         # need not walk them again at every collection of the tests' own objects.
         gc.freeze()
+
+    def _libraries_the_tests_use(self) -> list[str]:
+        """What the zygote must still import, now that the tests are collected: the config's libraries that
+        the collected tests imported, for a run of some questions (the zygote was asked for none), and torch
+        whenever the tests imported it (a config that did not list it)."""
+        asked = () if self.grading_run.questions else self.assignment_config.sandbox.preload
+        candidates = dict.fromkeys((*self.assignment_config.sandbox.preload, "torch"))
+        return [name for name in candidates if name not in asked and name.split(".")[0] in sys.modules]
 
     def _import_the_workers_libraries(self) -> None:
         """Import here what the zygote preloads (torch), while it does: when every question is graded, the

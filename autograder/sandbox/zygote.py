@@ -25,7 +25,6 @@ import gc
 import importlib
 import json
 import os
-import pkgutil
 import signal
 import socket
 import sys
@@ -59,8 +58,9 @@ PRELOAD_TORCH = (
 
 
 def preload(names: list[str], probes: bool = False, probes_dir: str | None = None) -> list[str]:
-    """Import ``names`` (and, with ``probes``, every probe module: the framework's, then the
-    assignment's own in ``probes_dir``, which the worker cannot read once hidden); the names that failed."""
+    """Import ``names`` (and, with ``probes``, every probe module, which the worker cannot read once hidden:
+    the framework's compiled now and run at first use, the assignment's own in ``probes_dir`` imported);
+    the names that failed."""
     missing = []
     for name in names:
         try:
@@ -70,11 +70,7 @@ def preload(names: list[str], probes: bool = False, probes_dir: str | None = Non
     if probes:
         import autograder.probes as package
 
-        for info in pkgutil.iter_modules(package.__path__):
-            try:
-                importlib.import_module(f"autograder.probes.{info.name}")
-            except Exception:  # noqa: BLE001
-                missing.append(f"autograder.probes.{info.name}")
+        missing += package.load_lazily()  # a torch probe module imports torch only if a probe of it runs
         if probes_dir:
             missing += package.register_assignment_probes(probes_dir)
     _trim()

@@ -215,6 +215,34 @@ def test_batched_probes_evaluate_a_held_value_in_one_round_trip_with_the_same_va
     assert found["inprocess"] == found["sandbox"] == [6.0 * i for i in range(40)]  # sum(W @ [1, 2])
 
 
+TORCH_FREE = """
+import sys
+
+
+def torch_loaded():
+    return "torch" in sys.modules
+"""
+TORCH_USER = """
+import torch
+
+
+def make():
+    torch.manual_seed(0)
+    return torch.nn.Linear(3, 2)
+"""
+
+
+def test_a_worker_imports_torch_only_with_code_that_does_and_its_probes_still_run(make_pair):
+    """The zygote compiles the framework's probe modules without running them: a worker grading numpy
+    code never imports torch (2 to 3 s a run), and a torch probe runs where the submission imported torch."""
+    # The worker's own import of torch takes seconds: more on a loaded machine than the default deadline here.
+    _, sandboxed = make_pair({"plain.py": TORCH_FREE, "net.py": TORCH_USER}, call_seconds=120)
+    assert sandboxed.call("plain.torch_loaded") is False
+    layer = sandboxed.call("net.make")
+    assert sandboxed.run_probe("torch_modules.state_shapes", layer) == {"weight": [2, 3], "bias": [2]}
+    assert sandboxed.call("plain.torch_loaded") is True
+
+
 def test_numpy_warnings_are_re_issued(make_pair):
     _, student = make_pair({"mod.py": "import numpy as np\ndef sig(x):\n    return 1 / (1 + np.exp(-x))\n"})
     with np.errstate(over="warn"), warnings.catch_warnings(record=True) as caught:
@@ -620,3 +648,19 @@ def test_grading_sandboxed_gives_the_in_process_verdicts(project, tmp_path):
     sandboxed = grade(submission, project, tmp_path / "results" / "results.json", backend="sandbox")
     assert [(r.score, r.output) for r in sandboxed.results] == [(r.score, r.output) for r in inprocess.results]
     assert sandboxed.data["extra_data"]["autograder_nonce"] == sandboxed.nonce
+
+
+def test_a_run_of_some_questions_imports_the_preloaded_libraries_only_if_its_tests_use_them(tmp_path):
+    """sandbox.preload (torch) is imported at once for a run of every question; a run of some questions
+    whose tests do not import it (numpy's) never imports it: 2 to 3 s of CPU a run."""
+    from autograder.grading import grade
+    from autograder.tests.conftest import make_project, make_submission
+
+    torch_config = make_project(tmp_path / "project", sandbox={"preload": ["torch"]})
+    submission = make_submission(tmp_path / "sub", mod=(
+        "import sys\n\n\ndef double(x):\n    return x * (1 if 'torch' in sys.modules else 2)\n\n\n"
+        "def square(x):\n    return x * x\n"))
+    some = grade(submission, torch_config, backend="sandbox", questions=["double"])
+    assert {r.question.name: r.score == r.max_score for r in some.results}["double"]
+    every = grade(submission, torch_config, backend="sandbox")
+    assert not {r.question.name: r.score == r.max_score for r in every.results}["double"]

@@ -58,11 +58,35 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {what}")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every self-check is an `assignment` check unless it says it is an audit or end-to-end one."""
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks (--dist loadgroup)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every self-check is an `assignment` check unless it says it is an audit or end-to-end one; under
+    pytest-xdist, each self-check is given the unit of work it is sent with (``work_unit``)."""
+    grouped = config.pluginmanager.hasplugin("xdist")
     for item in items:
-        if "selfcheck" in item.nodeid and not any(item.get_closest_marker(m) for m in ("audit", "e2e")):
+        if "selfcheck" not in item.nodeid:
+            continue
+        if not any(item.get_closest_marker(m) for m in ("audit", "e2e")):
             item.add_marker(pytest.mark.assignment)
+        if grouped:
+            item.add_marker(pytest.mark.xdist_group(work_unit(item)))
+
+
+def graded_assignment(item: pytest.Item) -> Config | None:
+    """The assignment whose shared grades ``item`` reads (the top level's, unless it is parametrized by
+    another), or None for a check that reads no shared grade."""
+    if "grades" not in getattr(item, "fixturenames", ()):
+        return None
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return next((value for value in params.values() if isinstance(value, Config)), TOP_LEVEL)
+
+
+def work_unit(item: pytest.Item) -> str:
+    """What a pytest-xdist worker takes whole: the checks reading one assignment's shared grades together,
+    so that each submission is still graded once per session; any other self-check with the rest of its
+    file, whose module-scoped fixtures are then made once too."""
+    graded = graded_assignment(item)
+    return f"grades-{assignment_id(graded)}" if graded is not None else item.path.name
 
 
 class _Once:
@@ -98,13 +122,15 @@ class Grades:
     def stop(self) -> None:
         self._background.shutdown(wait=False, cancel_futures=True)
 
-    def start(self, configs: list[Config], zip_runs: bool) -> None:
-        """Grade the assignments' references, templates and pass stubs in the background, then (when
-        asked) run their zips through run_autograder, one at a time: the foreground has the other core."""
-        for config in configs:
+    def start(self, plans: list[tuple[Config, bool]]) -> None:
+        """Grade the assignments' references, templates and pass stubs in the background, then run the zips
+        of those whose plan says so (``(config, zip_runs)``) through run_autograder, one at a time: the
+        foreground has the other core."""
+        for config, _ in plans:
             self._background.submit(self.reference, config)
-        for config in configs if zip_runs else ():
-            self._background.submit(self.gradescope, config, 1)
+        for config, zip_runs in plans:
+            if zip_runs:
+                self._background.submit(self.gradescope, config, 1)
 
     def _start_the_others(self, config: Config, asked: str) -> None:
         """The first of an assignment's in-process grades asked for starts the other two in the background
@@ -192,23 +218,33 @@ class Grades:
 _SESSION_GRADES: list[Grades] = []  # the session's one Grades, made when collection ends
 
 
+_ZIP_RUN_FILES = ("test_gradescope.py", "test_attacks.py")  # the self-checks reading the zips' runs
+_STARTS: dict[Path, tuple[Config, bool]] = {}  # assignment -> (its config, run its zip too), not yet started
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """When self-checks reading the shared grades will run, start the in-process grades now, in the
-    background: the framework's own tests (collected first) keep one core busy, and these use the other."""
-    wanted: list[Config] = []
+    """Start the grades the collected self-checks read, in the background. In one process, all of them now:
+    the framework's own tests (collected first) keep one core busy, and these use the other. Under
+    pytest-xdist every worker collects every test, so each assignment's are started by the worker that is
+    sent its checks, when the first of them starts (``pytest_runtest_setup``)."""
     for item in session.items:
-        if "grades" not in getattr(item, "fixturenames", ()):
-            continue
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        found = [v for v in params.values() if isinstance(v, Config)]
-        found += [TOP_LEVEL] if "top_level" in item.fixturenames else []
-        wanted += [config for config in found if config not in wanted]
-    if not wanted:
+        config = graded_assignment(item)
+        if config is not None:
+            _, zip_runs = _STARTS.get(config.path, (config, False))
+            _STARTS[config.path] = (config, zip_runs or item.path.name in _ZIP_RUN_FILES)
+    if not _STARTS:
         return
     grades = Grades(session.config._tmp_path_factory.mktemp("grades"))  # the tmp_path_factory fixture's own
     _SESSION_GRADES.append(grades)
-    grades.start(wanted, zip_runs=any(item.path.name in ("test_gradescope.py", "test_attacks.py")
-                                      for item in session.items))
+    if not hasattr(session.config, "workerinput"):  # not an xdist worker
+        grades.start(list(_STARTS.values()))
+        _STARTS.clear()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    config = graded_assignment(item)
+    if config is not None and config.path in _STARTS and _SESSION_GRADES:
+        _SESSION_GRADES[0].start([_STARTS.pop(config.path)])
 
 
 def pytest_sessionfinish() -> None:
