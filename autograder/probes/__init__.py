@@ -57,21 +57,26 @@ class _CompiledModule(importlib.abc.Loader):
         return None  # the default module
 
     def exec_module(self, module: ModuleType) -> None:
-        exec(self.code, module.__dict__)  # noqa: S102 - the framework's own probe code, compiled by load_lazily
+        exec(self.code, module.__dict__)  # noqa: S102 - the framework's own probe code, compiled by load_all
 
 
-def load_lazily() -> list[str]:
-    """Read and compile every probe module of this package now, and run each one at its first use; the
-    modules that could not be read or compiled.
+def load_all(lazily: bool) -> list[str]:
+    """Load every probe module of this package; the modules that failed.
 
-    For the sandbox's zygote: the worker forked from it can no longer read the framework's files once
-    they are hidden, and running a torch probe module imports torch (2 to 3 s of CPU and 300 MB), which
-    a run of numpy questions never needs. A module imported already is left as it is.
+    For the sandbox's zygote, whose workers can no longer read the framework's files once they are
+    hidden. ``lazily``: read and compile each module now and run it at its first use, since running a
+    torch probe module imports torch (2 to 3 s of CPU and 300 MB), which a run of numpy questions never
+    needs. Otherwise run them all now (a module loaded lazily before runs now too), so that every
+    worker forked afterwards finds them ready.
     """
     failed = []
     for info in pkgutil.iter_modules(__path__):
         name = f"{__name__}.{info.name}"
-        if name in sys.modules:
+        if name in sys.modules or not lazily:
+            try:
+                getattr(importlib.import_module(name), "__name__")  # an attribute read runs a lazy module
+            except Exception as exc:  # noqa: BLE001 - reported as a module the worker lacks
+                failed.append(f"{name} ({type(exc).__name__}: {exc})")
             continue
         path = Path(__path__[0]) / f"{info.name}.py"
         try:

@@ -70,7 +70,8 @@ def preload(names: list[str], probes: bool = False, probes_dir: str | None = Non
     if probes:
         import autograder.probes as package
 
-        missing += package.load_lazily()  # a torch probe module imports torch only if a probe of it runs
+        # Lazily while no library is asked for (a run of numpy questions): a torch probe module imports torch.
+        missing += package.load_all(lazily=not names)
         if probes_dir:
             missing += package.register_assignment_probes(probes_dir)
     _trim()
