@@ -12,7 +12,6 @@ of any one assignment.
 """
 from __future__ import annotations
 
-import ast
 import fnmatch
 import importlib.util
 import multiprocessing
@@ -136,13 +135,7 @@ def _module_names(config: Config) -> set[str]:
 
 def _imported_modules(source: str, candidates: set[str]) -> set[str]:
     """The names in ``candidates`` that ``source`` imports (absolute imports, any form)."""
-    found = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module.split(".")[0])
-    return found & candidates
+    return definitions.imported_names(source) & candidates
 
 
 def importers(config: Config, module: str) -> set[str]:

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import ast
 import functools
-from typing import Union
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence, Union
+
+if TYPE_CHECKING:
+    from autograder.config import Config
 
 Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef]
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -77,3 +81,53 @@ def qualified_name(code) -> str:
             return enclosing_function(file.read(), code.co_firstlineno) or code.co_name
     except OSError:
         return code.co_name
+
+
+def imported_names(source: str) -> set[str]:
+    """The top-level names ``source`` imports, absolute imports of any form (``import a.b``, ``from a import b``)."""
+    found = set()
+    for node in ast.walk(parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def libraries_for(config: "Config", questions: Sequence[str], libraries: Sequence[str]) -> tuple[str, ...]:
+    """Which of ``libraries`` (e.g. sandbox.preload's torch) the code of ``questions`` imports: the modules
+    their ``functions:`` live in, as the reference solution (or a provided file) writes them, and every
+    module of the submission those import in turn. All of ``libraries`` when a question names no function
+    (its code is not known), or when a module cannot be read or parsed."""
+    modules: set[str] = set()
+    for name in questions:
+        question = config.questions.get(name)
+        if question is None or not question.functions:
+            return tuple(libraries)
+        modules |= {function.split(".")[0] for function in question.functions}
+    submission_modules = {Path(name).stem for name in config.file_roles if name.endswith(".py")}
+    imported: set[str] = set()
+    pending, seen = list(modules), set()
+    while pending:
+        module = pending.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        source = _module_source(config, module)
+        if source is None:
+            return tuple(libraries)
+        try:
+            names = imported_names(source)
+        except SyntaxError:
+            return tuple(libraries)
+        imported |= names
+        pending += sorted(names & submission_modules)
+    return tuple(name for name in libraries if name.split(".")[0] in imported)
+
+
+def _module_source(config: "Config", module: str) -> str | None:
+    for folder in (config.reference_dir, config.provided_dir):
+        path = folder / f"{module}.py"
+        if path.is_file():
+            return path.read_text(encoding="utf-8", errors="replace")
+    return None

@@ -30,6 +30,7 @@ from typing import Any
 
 import pytest
 
+from autograder import definitions
 from autograder import run as runs
 from autograder.config import Config, ConfigError, Question, find_config
 from autograder.outcomes import outcome_for_item, record_report
@@ -144,10 +145,7 @@ class GradingSession:
         if run.backend == "sandbox":  # it imports the libraries while pytest collects the tests
             from autograder.sandbox.backend import Zygote
 
-            # A run of some questions only (often numpy's alone) leaves the libraries to collection's end,
-            # where the collected tests say which they use (pytest_collection_finish).
-            preload = () if run.questions else self.assignment_config.sandbox.preload
-            self._zygote = Zygote(preload=preload, probes_dir=self.assignment_config.probes_dir)
+            self._zygote = Zygote(preload=self._zygote_libraries(), probes_dir=self.assignment_config.probes_dir)
 
     def restart(self, run: Run, generation: int) -> None:
         """Grade ``run`` with the tests already collected: in a warm grader's fork (autograder.engine),
@@ -279,11 +277,19 @@ class GradingSession:
         # need not walk them again at every collection of the tests' own objects.
         gc.freeze()
 
+    def _zygote_libraries(self) -> tuple[str, ...]:
+        """What the zygote imports at once, while pytest collects: sandbox.preload (torch) for a run of every
+        question; for a run of some, those of them the questions' code imports in the reference solution
+        (definitions.libraries_for), so that a sandboxed run of numpy questions imports no torch."""
+        preload = self.assignment_config.sandbox.preload
+        if not self.grading_run.questions:
+            return preload
+        return definitions.libraries_for(self.assignment_config, self.grading_run.questions, preload)
+
     def _libraries_the_tests_use(self) -> list[str]:
-        """What the zygote must still import, now that the tests are collected: the config's libraries that
-        the collected tests imported, for a run of some questions (the zygote was asked for none), and torch
-        whenever the tests imported it (a config that did not list it)."""
-        asked = () if self.grading_run.questions else self.assignment_config.sandbox.preload
+        """What the zygote must still import, now that the tests are collected: the config's libraries (and
+        torch, which a config may not list) that the collected tests imported and the zygote was not asked for."""
+        asked = self._zygote_libraries()
         candidates = dict.fromkeys((*self.assignment_config.sandbox.preload, "torch"))
         return [name for name in candidates if name not in asked and name.split(".")[0] in sys.modules]
 

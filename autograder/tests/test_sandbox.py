@@ -650,17 +650,32 @@ def test_grading_sandboxed_gives_the_in_process_verdicts(project, tmp_path):
     assert sandboxed.data["extra_data"]["autograder_nonce"] == sandboxed.nonce
 
 
-def test_a_run_of_some_questions_imports_the_preloaded_libraries_only_if_its_tests_use_them(tmp_path):
-    """sandbox.preload (torch) is imported at once for a run of every question; a run of some questions
-    whose tests do not import it (numpy's) never imports it: 2 to 3 s of CPU a run."""
+def test_a_run_of_some_questions_imports_the_preloaded_libraries_only_if_their_code_does(tmp_path):
+    """sandbox.preload (torch) is imported at once for a run of every question; for a run of some, only if
+    the modules of their ``functions:`` import it in the reference solution: a run of numpy questions
+    imports no torch (2 to 3 s of CPU a run), and one of torch questions still finds it loaded."""
+    from autograder.fixtures import regenerate
     from autograder.grading import grade
-    from autograder.tests.conftest import make_project, make_submission
+    from autograder.tests.conftest import QUESTIONS, REFERENCE, TESTS
 
-    torch_config = make_project(tmp_path / "project", sandbox={"preload": ["torch"]})
-    submission = make_submission(tmp_path / "sub", mod=(
-        "import sys\n\n\ndef double(x):\n    return x * (1 if 'torch' in sys.modules else 2)\n\n\n"
-        "def square(x):\n    return x * x\n"))
-    some = grade(submission, torch_config, backend="sandbox", questions=["double"])
-    assert {r.question.name: r.score == r.max_score for r in some.results}["double"]
-    every = grade(submission, torch_config, backend="sandbox")
-    assert not {r.question.name: r.score == r.max_score for r in every.results}["double"]
+    root = tmp_path / "project"
+    questions = {**QUESTIONS, "double": {**QUESTIONS["double"], "functions": ["mod.double"]},
+                 "negate": {**QUESTIONS["negate"], "functions": ["other.negate"]}}
+    config = load_config(write_config(root, {"mod.py": "graded", "other.py": "graded"}, questions,
+                                      sandbox={"preload": ["torch"]}))
+    write_files(root / "reference", {**REFERENCE, "other.py": "import torch\n\n\ndef negate(x):\n    return -x\n"})
+    write_files(root / "tests", TESTS)
+    regenerate(config)
+    # Each function is right only where its module's libraries are, or are not, already loaded.
+    submission = write_files(tmp_path / "sub", {
+        "mod.py": "import sys\n\n\ndef double(x):\n    return x * (1 if 'torch' in sys.modules else 2)\n\n\n"
+                  "def square(x):\n    return x * x\n",
+        "other.py": "import sys\n\n\ndef negate(x):\n    return -x if 'torch' in sys.modules else x\n"})
+
+    def full_marks(questions=None):
+        report = grade(submission, config, backend="sandbox", questions=questions)
+        return {r.question.name: r.score == r.max_score for r in report.results if r.max_score}
+
+    assert full_marks(["double"]) == {"double": True}
+    assert full_marks(["negate"]) == {"negate": True}
+    assert full_marks() == {"double": False, "square": True, "negate": True}
