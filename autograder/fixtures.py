@@ -151,7 +151,7 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
 def read_declared_files() -> int:
     """Parse once the fixture files of every set declared so far; how many there were. A warm grader
     (autograder.engine) does it before it forks its first grade, so that no grade parses them again
-    (the top level's 85 files: 0.3 s of its grade)."""
+    (the top level's 85 files: 0.4 s, measured on a busy machine)."""
     count = 0
     for fixture_set in list(_REGISTRY.values()):
         for case in fixture_set.cases:

@@ -210,6 +210,7 @@ def pytest_arguments(run: Run, run_file: Path) -> list[str]:
     arguments = [*(run.test_files or [str(run.assignment.tests_dir)]), f"--autograder-run={run_file}",
                  "-p", "no:cacheprovider", "-q", "--no-header", "-rN",
                  "-p", "no:unraisableexception",  # its five gc.collect() at the end cost 0.5 s with torch loaded
+                 "-p", "no:xdist", "-p", "no:xdist.looponfail",  # installed for our own suite; no grade uses them
                  # The tests fail with GradingFailure's sentences, not with asserts: rewriting every test module's
                  # asserts cost 0.8 s a grade, paid every time where no bytecode is kept (a fresh container).
                  "--assert=plain",

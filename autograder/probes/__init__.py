@@ -65,7 +65,7 @@ def load_all(lazily: bool) -> list[str]:
 
     For the sandbox's zygote, whose workers can no longer read the framework's files once they are
     hidden. ``lazily``: read and compile each module now and run it at its first use, since running a
-    torch probe module imports torch (2 to 3 s of CPU and 300 MB), which a run of numpy questions never
+    torch probe module imports torch (2 to 3 s of CPU, and its memory), which a run of numpy questions never
     needs. Otherwise run them all now (a module loaded lazily before runs now too), so that every
     worker forked afterwards finds them ready.
     """

@@ -59,8 +59,8 @@ PRELOAD_TORCH = (
 
 def preload(names: list[str], probes: bool = False, probes_dir: str | None = None) -> list[str]:
     """Import ``names`` (and, with ``probes``, every probe module, which the worker cannot read once hidden:
-    the framework's compiled now and run at first use, the assignment's own in ``probes_dir`` imported);
-    the names that failed."""
+    the framework's run now if ``names`` asks for libraries, else compiled now and run at first use; the
+    assignment's own in ``probes_dir`` imported); the names that failed."""
     missing = []
     for name in names:
         try:

@@ -86,7 +86,7 @@ def work_unit(item: pytest.Item) -> str:
     so that each submission is still graded once per session; any other self-check with the rest of its
     file, whose module-scoped fixtures are then made once too."""
     graded = graded_assignment(item)
-    return f"grades-{assignment_id(graded)}" if graded is not None else item.path.name
+    return f"grades-{assignment_id(graded)}" if graded is not None else item.nodeid.split("::")[0]
 
 
 class _Once:
@@ -227,6 +227,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     the framework's own tests (collected first) keep one core busy, and these use the other. Under
     pytest-xdist every worker collects every test, so each assignment's are started by the worker that is
     sent its checks, when the first of them starts (``pytest_runtest_setup``)."""
+    if session.config.option.collectonly:
+        return
     for item in session.items:
         config = graded_assignment(item)
         if config is not None:
