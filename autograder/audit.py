@@ -129,25 +129,14 @@ def _import_corpus_file(path: Path) -> list[Variant]:
 # -- which tests a change can reach ---------------------------------------------
 
 
-def _module_names(config: Config) -> set[str]:
-    return {Path(name).stem for name in config.file_roles if name.endswith(".py")}
-
-
-def _imported_modules(source: str, candidates: set[str]) -> set[str]:
-    """The names in ``candidates`` that ``source`` imports (absolute imports, any form)."""
-    return definitions.imported_names(source) & candidates
-
-
 def importers(config: Config, module: str) -> set[str]:
     """``module`` and every module of the submission that imports it, directly or not (read from the reference)."""
-    modules = _module_names(config)
+    modules = definitions.submission_modules(config)
     imports = {}
     for name in modules:
-        for folder in (config.reference_dir, config.provided_dir):
-            path = folder / f"{name}.py"
-            if path.is_file():
-                imports[name] = _imported_modules(path.read_text(encoding="utf-8"), modules)
-                break
+        source = definitions.module_source(config, name)
+        if source is not None:
+            imports[name] = definitions.imported_names(source) & modules
     found, grew = {module}, True
     while grew:
         more = {name for name, used in imports.items() if used & found} - found

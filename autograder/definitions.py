@@ -105,7 +105,7 @@ def libraries_for(config: "Config", questions: Sequence[str], libraries: Sequenc
         if question is None or not question.functions:
             return tuple(libraries)
         modules |= {function.split(".")[0] for function in question.functions}
-    submission_modules = {Path(name).stem for name in config.file_roles if name.endswith(".py")}
+    own = submission_modules(config)
     imported: set[str] = set()
     pending, seen = list(modules), set()
     while pending:
@@ -113,7 +113,7 @@ def libraries_for(config: "Config", questions: Sequence[str], libraries: Sequenc
         if module in seen:
             continue
         seen.add(module)
-        source = _module_source(config, module)
+        source = module_source(config, module)
         if source is None:
             return tuple(libraries)
         try:
@@ -121,11 +121,17 @@ def libraries_for(config: "Config", questions: Sequence[str], libraries: Sequenc
         except SyntaxError:
             return tuple(libraries)
         imported |= names
-        pending += sorted(names & submission_modules)
+        pending += sorted(names & own)
     return tuple(name for name in libraries if name.split(".")[0] in imported)
 
 
-def _module_source(config: "Config", module: str) -> str | None:
+def submission_modules(config: "Config") -> set[str]:
+    """The names of the submission's modules (every ``.py`` file of ``files:``)."""
+    return {Path(name).stem for name in config.file_roles if name.endswith(".py")}
+
+
+def module_source(config: "Config", module: str) -> str | None:
+    """A submission module's source as the reference solution (or a provided file) writes it; None if neither has it."""
     for folder in (config.reference_dir, config.provided_dir):
         path = folder / f"{module}.py"
         if path.is_file():

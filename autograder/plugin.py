@@ -142,10 +142,12 @@ class GradingSession:
         self.workspace_notes: list[str] = []  # what the workspace forgave (a folder, a file name's case, ...)
         self._grader_notes: dict[str, list[str]] = {}  # nodeid -> what its check reported (grader_note)
         self._zygote = None
+        self._zygote_asked: tuple[str, ...] = ()  # the libraries the zygote was asked for when it started
         if run.backend == "sandbox":  # it imports the libraries while pytest collects the tests
             from autograder.sandbox.backend import Zygote
 
-            self._zygote = Zygote(preload=self._zygote_libraries(), probes_dir=self.assignment_config.probes_dir)
+            self._zygote_asked = self._zygote_libraries()
+            self._zygote = Zygote(preload=self._zygote_asked, probes_dir=self.assignment_config.probes_dir)
 
     def restart(self, run: Run, generation: int) -> None:
         """Grade ``run`` with the tests already collected: in a warm grader's fork (autograder.engine),
@@ -289,9 +291,8 @@ class GradingSession:
     def _libraries_the_tests_use(self) -> list[str]:
         """What the zygote must still import, now that the tests are collected: the config's libraries (and
         torch, which a config may not list) that the collected tests imported and the zygote was not asked for."""
-        asked = self._zygote_libraries()
         candidates = dict.fromkeys((*self.assignment_config.sandbox.preload, "torch"))
-        return [name for name in candidates if name not in asked and name.split(".")[0] in sys.modules]
+        return [name for name in candidates if name not in self._zygote_asked and name.split(".")[0] in sys.modules]
 
     def _import_the_workers_libraries(self) -> None:
         """Import here what the zygote preloads (torch), while it does: when every question is graded, the
