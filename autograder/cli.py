@@ -286,7 +286,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     if args.batch:
         print(benchmark.batch_report(benchmark.run_batch(config, args.batch)))
         return 0
-    print(benchmark.report(benchmark.run(config, Path(args.submission) if args.submission else None)))
+    print(benchmark.report(benchmark.run(config, Path(args.submission) if args.submission else None, args.rounds)))
     return 0
 
 
@@ -379,6 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--batch", type=_positive_int, metavar="N",
                        help="instead: grade N submissions with `batch` (1 and 2 local workers, Ray): their rate, "
                        "the per-submission overhead against a single grade, the peak memory")
+    bench.add_argument("--rounds", type=_positive_int, metavar="N",
+                       help="runs of each measure, taken in turn; the median is reported (default: 3)")
     bench.set_defaults(run=_benchmark)
 
     for name, run, what in (("fixtures", _fixtures, "fixtures/"), ("template", _template, "student_template/")):

@@ -53,7 +53,8 @@ class WarmGrader:
     def __init__(self, base: Run, context: Any = None):
         """Start a process that collects ``base``'s assignment tests (every test file, every question)."""
         context = context or multiprocessing.get_context("forkserver")
-        self.base = base.replace(questions=(), test_files=(), journal_path=None, results_path=None)
+        self.base = base.replace(questions=(), test_files=(), journal_path=None, results_path=None,
+                                 test_processes=1)
         self._folder = tempfile.mkdtemp(prefix="autograder-warm-")
         run_file = self.base.write(Path(self._folder) / "base-run.json")
         self.connection, theirs = context.Pipe()
@@ -80,7 +81,8 @@ class WarmGrader:
         self.wait_until_ready()
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
-            run = run.replace(journal_path=Path(tmp) / "journal.jsonl")
+            # One process per run: the warm grader's own test loop runs the fork's checks (no autograder.parallel).
+            run = run.replace(journal_path=Path(tmp) / "journal.jsonl", test_processes=1)
             self.connection.send({"run": run.to_json()})
             reply = self.connection.recv()
             journal = read_journal(run.journal_path)

@@ -227,7 +227,7 @@ def grade_run(run: Run, *, submission_info: SubmissionInfo | None = None) -> Gra
         run = run.replace(journal_path=Path(tmp) / "journal.jsonl")
         run_file = run.write(Path(tmp) / "run.json")
         log_path = Path(tmp) / "pytest.log"
-        command = [sys.executable, "-m", "pytest", *pytest_arguments(run, run_file)]
+        command = [sys.executable, "-m", "autograder.child", *pytest_arguments(run, run_file)]
         exit_code, timed_out = _run_child(command, run.assignment.root, run.time_budget, log_path)
         journal = read_journal(run.journal_path)
         log = log_path.read_text(encoding="utf-8", errors="replace")

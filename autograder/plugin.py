@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import importlib
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -137,7 +138,7 @@ class GradingSession:
         self.unscored: list[str] = []
         self._student = None
         self.workspace_dir: str | None = None
-        self._journal_file = None
+        self._journal_fd: int | None = None  # O_APPEND: whole lines, also from autograder.parallel's second process
         self._check_name = ""
         self.workspace_notes: list[str] = []  # what the workspace forgave (a folder, a file name's case, ...)
         self._grader_notes: dict[str, list[str]] = {}  # nodeid -> what its check reported (grader_note)
@@ -157,9 +158,27 @@ class GradingSession:
         self.assignment_config = run.assignment  # the same assignment, perhaps under another policy (the audit)
         runs.activate(run)
         self.started = time.monotonic()
-        self._journal_file = None
+        self._journal_fd = None
         if self._zygote is not None:
             self._zygote.renumber(generation)
+
+    @property
+    def zygote(self) -> Any:
+        """The sandbox's zygote (autograder.sandbox.backend.Zygote), or None in-process."""
+        return self._zygote
+
+    def become_second_process(self, zygote: Any) -> None:
+        """In the process autograder.parallel forked: its own connection to the zygote, its own journal
+        descriptor and capture files (those of the fork are the first process's)."""
+        self._zygote = zygote
+        if self._journal_fd is not None:
+            os.close(self._journal_fd)
+            self._journal_fd = None
+        capture = self.config.pluginmanager.getplugin("capturemanager")
+        if capture is not None:
+            capture.stop_global_capturing()
+            capture.start_global_capturing()
+            capture.suspend_global_capture()
 
     def stop_workers(self) -> None:
         """Kill every sandboxed worker still running (those of a warm grader's killed child)."""
@@ -306,6 +325,20 @@ class GradingSession:
             except Exception:  # noqa: BLE001 - the zygote reports what it could not import
                 pass
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        """Split the checks between processes where the run says so (autograder.parallel); else pytest's loop."""
+        from autograder import parallel
+
+        if self.grading_run.test_processes < 2 or self._zygote is None or self.grading_run.journal_path is None:
+            return None
+        if session.config.option.collectonly or (session.testsfailed and
+                                                 not session.config.option.continue_on_collection_errors):
+            return None  # pytest's own loop says what it says then
+        if len(parallel.units_of(session.items)) < 2:
+            return None
+        return parallel.run_split(session, self) or None
+
     def journal_collected(self, outcomes: Any) -> None:
         self.journal({"event": "collected", "outcomes": [o.to_dict() for o in outcomes]})
 
@@ -365,13 +398,21 @@ class GradingSession:
         self.journal({"event": "outcome", "outcome": outcome.to_dict()})
 
     def journal(self, record: dict[str, Any]) -> None:
-        """One line per event, flushed at once: a crash mid-test still leaves every line before it."""
+        """One line per event, one write each: a crash mid-test still leaves every line before it, and two
+        processes appending (autograder.parallel) never interleave within a line."""
         if self.grading_run.journal_path is None:
             return
-        if self._journal_file is None:
-            self._journal_file = open(self.grading_run.journal_path, "a", encoding="utf-8")
-        self._journal_file.write(json.dumps(record, default=str) + "\n")
-        self._journal_file.flush()
+        if self._journal_fd is None:
+            self._journal_fd = os.open(self.grading_run.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        line = (json.dumps(record, default=str) + "\n").encode("utf-8")
+        while line:
+            line = line[os.write(self._journal_fd, line):]
+
+    def finished_in_journal(self) -> set[str]:
+        """The checks whose outcome the journal holds (written by any process of this run)."""
+        from autograder.grading import read_journal
+
+        return set(read_journal(self.grading_run.journal_path).finished) if self.grading_run.journal_path else set()
 
     # -- the end (a student's plain pytest; a graded run is scored by its parent) ----------
     def question_results(self):
@@ -416,8 +457,9 @@ class GradingSession:
         self.close_student()
         if self._zygote is not None:
             self._zygote.close()
-        if self._journal_file is not None:
-            self._journal_file.close()
+        if self._journal_fd is not None:
+            os.close(self._journal_fd)
+            self._journal_fd = None
         runs.activate(None)
 
 

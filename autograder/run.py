@@ -37,6 +37,7 @@ ENVIRONMENT = MappingProxyType({
     "data_folder": "AUTOGRADER_DATA",  # where the datasets are
     "history_dir": "AUTOGRADER_HISTORY_DIR",  # where training histories go
     "gradescope_root": "AUTOGRADER_ROOT",  # a folder laid out like /autograder
+    "test_processes": "AUTOGRADER_TEST_PROCESSES",  # processes a sandboxed grade splits its checks between
 })
 GRADESCOPE_ROOT = Path("/autograder")
 _DEFAULT_HISTORY = "autograder-training"  # in the system's temporary folder
@@ -60,6 +61,7 @@ class Options:
     gradescope: bool = False  # Gradescope's flow: sandboxed, results folder emptied, metadata read
     default_submission: str = "default"  # without a submission: "default" (autograder.yml's) or "reference"
     audience: str = "staff"  # "student" (pytest, check): hidden questions are not run, and say so
+    test_processes: int | None = None  # a sandboxed grade's checks split between 1 or 2 processes (autograder.parallel)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Run:
     record_calls: bool = False
     clean_results_folder: bool = False  # empty results.json's folder but for it (Gradescope's own folder only)
     audience: str = "staff"  # "student": a hidden question is graded on Gradescope only, not in a local run
+    test_processes: int = 1  # sandboxed: the checks split between this many processes (autograder.parallel)
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @functools.cached_property
@@ -260,6 +263,7 @@ def resolve(config: Config | None = None, options: Options = Options(), environ:
     data_folder = pick.pick("data_folder", options.data_folder, config.data.folder, "data.folder")
     history_dir = pick.pick("history_dir", options.history_dir, config.data.history_dir, "data.history_dir",
                             default=Path(tempfile.gettempdir()) / _DEFAULT_HISTORY)
+    test_processes = _test_processes(pick, options, backend)
     return Run(
         config_path=config.path,
         submission=Path(os.path.abspath(submission)),
@@ -276,8 +280,34 @@ def resolve(config: Config | None = None, options: Options = Options(), environ:
         record_calls=options.record_calls,
         clean_results_folder=options.gradescope,
         audience="staff" if options.gradescope else options.audience,
+        test_processes=test_processes,
         sources=MappingProxyType(pick.sources),
     )
+
+
+def _test_processes(pick: _Resolver, options: Options, backend: str) -> int:
+    """1 or 2: a sandboxed grade splits its checks between two processes where the cores and memory allow
+    (autograder.parallel); an in-process one never does (the submission runs inside the test process)."""
+    from autograder import parallel
+
+    if backend != "sandbox" or options.record_calls:
+        pick.sources["test_processes"] = "in-process runs use one process"
+        return 1
+    count = pick.pick("test_processes", options.test_processes, default=None, convert=_count)
+    if count is None:
+        count = parallel.default_test_processes()
+        pick.sources["test_processes"] = "default (the CPUs and memory this process may use)"
+    return max(1, min(parallel.MAX_TEST_PROCESSES, int(count)))
+
+
+def _count(text: str, where: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise ConfigError(f"{where} is {text!r}, not a whole number") from None
+    if count < 1:
+        raise ConfigError(f"{where} must be at least 1, not {text!r}")
+    return count
 
 
 def gradescope_root(explicit: Path | None, environ: Mapping[str, str] | None = None,

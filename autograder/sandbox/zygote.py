@@ -17,7 +17,10 @@ a signal killed it).
 Protocol on the control socket (SOCK_SEQPACKET, one JSON object per packet):
 ``{"op": "fork", "spec": {...}}`` with the worker's socket passed along
 (SCM_RIGHTS) -> ``{"pid": supervisor pid}``; ``{"op": "wait", "pid": n}`` ->
-``{"code": exit code of the supervisor}``. EOF: the zygote exits.
+``{"code": exit code of the supervisor}``; ``{"op": "attach"}`` with a socket
+passed along: one more control socket, served like the first (a grade whose
+checks are split between processes, autograder.parallel). EOF on the first
+socket: the zygote exits.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import gc
 import importlib
 import json
 import os
+import select
 import signal
 import socket
 import sys
@@ -121,53 +125,70 @@ def main() -> None:
     except OSError:  # the grader is gone already
         return
     supervisors: set[int] = set()  # forked and not yet waited for
+    # The grader's own socket, and one per process it split its checks into ("attach", autograder.parallel):
+    # each request is answered on the socket it came from. EOF on the grader's own socket ends the zygote.
+    clients = [control]
     while True:
-        try:
-            message, fds, _, _ = socket.recv_fds(control, 1 << 20, 2)
-        except (ConnectionResetError, OSError):
-            return
-        if not message:
-            return
-        request = json.loads(message)
-        if request["op"] == "fork" and len(fds) == 2:
-            gc.freeze()  # the worker's garbage collector then leaves the shared library objects' pages alone
-            pid = os.fork()
-            if pid == 0:
-                code = 70
-                try:
-                    control.close()
-                    code = supervise(fds, request["spec"], isolate=limitation is None,
-                                     switch_user=switch_user)
-                finally:
-                    os._exit(code)
-            for fd in fds:
-                os.close(fd)
-            supervisors.add(pid)
-            control.send(json.dumps({"pid": pid, "id": request.get("id")}).encode())
-        elif request["op"] == "preload":
-            asked = list(request.get("modules") or [])
-            if "torch" in asked:
-                asked += PRELOAD_TORCH
-            missing = preload(asked, probes=True, probes_dir=request.get("probes_dir"))
-            control.send(json.dumps({"missing": missing, "id": request.get("id")}).encode())
-        elif request["op"] == "ping":
-            control.send(json.dumps({"id": request.get("id")}).encode())
-        elif request["op"] == "wait":
-            supervisors.discard(int(request["pid"]))
-            control.send(json.dumps({"code": _reap(int(request["pid"])), "id": request.get("id")}).encode())
-        elif request["op"] == "kill_all":
-            for pid in sorted(supervisors):
-                try:
-                    os.kill(pid, signal.SIGTERM)  # the supervisor kills its worker's whole namespace
-                except ProcessLookupError:
-                    pass
-                _reap(pid)
-            supervisors.clear()
-            control.send(json.dumps({"id": request.get("id")}).encode())
-        else:
-            for fd in fds:
-                os.close(fd)
-            control.send(json.dumps({"error": "unknown request", "id": request.get("id")}).encode())
+        ready, _, _ = select.select(clients, [], [])
+        for client in ready:
+            try:
+                message, fds, _, _ = socket.recv_fds(client, 1 << 20, 2)
+            except (ConnectionResetError, OSError):
+                message, fds = b"", []
+            if not message:
+                if client is control:
+                    return
+                clients.remove(client)
+                client.close()
+                continue
+            _serve_request(client, json.loads(message), fds, clients, supervisors, limitation, switch_user)
+
+
+def _serve_request(client: socket.socket, request: dict, fds: list[int], clients: list[socket.socket],
+                   supervisors: set[int], limitation: str | None, switch_user: bool) -> None:
+    """Answer one request of the control protocol on ``client``."""
+    if request["op"] == "fork" and len(fds) == 2:
+        gc.freeze()  # the worker's garbage collector then leaves the shared library objects' pages alone
+        pid = os.fork()
+        if pid == 0:
+            code = 70
+            try:
+                for other in clients:
+                    other.close()
+                code = supervise(fds, request["spec"], isolate=limitation is None, switch_user=switch_user)
+            finally:
+                os._exit(code)
+        for fd in fds:
+            os.close(fd)
+        supervisors.add(pid)
+        client.send(json.dumps({"pid": pid, "id": request.get("id")}).encode())
+    elif request["op"] == "attach" and len(fds) == 1:
+        clients.append(socket.socket(fileno=fds[0]))
+        client.send(json.dumps({"id": request.get("id")}).encode())
+    elif request["op"] == "preload":
+        asked = list(request.get("modules") or [])
+        if "torch" in asked:
+            asked += PRELOAD_TORCH
+        missing = preload(asked, probes=True, probes_dir=request.get("probes_dir"))
+        client.send(json.dumps({"missing": missing, "id": request.get("id")}).encode())
+    elif request["op"] == "ping":
+        client.send(json.dumps({"id": request.get("id")}).encode())
+    elif request["op"] == "wait":
+        supervisors.discard(int(request["pid"]))
+        client.send(json.dumps({"code": _reap(int(request["pid"])), "id": request.get("id")}).encode())
+    elif request["op"] == "kill_all":
+        for pid in sorted(supervisors):
+            try:
+                os.kill(pid, signal.SIGTERM)  # the supervisor kills its worker's whole namespace
+            except ProcessLookupError:
+                pass
+            _reap(pid)
+        supervisors.clear()
+        client.send(json.dumps({"id": request.get("id")}).encode())
+    else:
+        for fd in fds:
+            os.close(fd)
+        client.send(json.dumps({"error": "unknown request", "id": request.get("id")}).encode())
 
 
 def _reap(pid: int) -> int | None:

@@ -1,0 +1,216 @@
+"""A sandboxed grade's checks, split between two processes on a machine with the cores for it.
+
+A sandboxed check is a ping-pong: the test process sends a call, waits while
+the worker computes, then compares while the worker waits. One grade keeps
+about one core busy; on two cores the second idles (measured: the
+reference's sandboxed checks took 3.3 s after a 1.8 s start, on 2 cores).
+So, where the run allows it (``Run.test_processes`` >= 2: sandboxed, a
+journal to write, resolved from the cores and memory this process may use),
+the test process forks once its libraries are imported and its tests
+collected; each process runs whole test files, taken in turn from a shared
+queue, with its own sandboxed worker from the same zygote (``Zygote.attach``),
+and writes the same journal. The parent scores the journal as it would a
+single process's, so the results are the same.
+
+Only files are split: a module's checks run in order in one process, with
+its module fixtures, as in a single process. A file's items that were sorted
+apart (the GPU checks run first) form units of their own. The second
+process never writes "finished": the first one does, after waiting for it;
+if the second stopped abnormally, the first runs the checks it left
+unfinished itself, so a check is never lost to the split.
+"""
+from __future__ import annotations
+
+import os
+import struct
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+MAX_TEST_PROCESSES = 2  # more would add memory (a test process and a worker each) for files too few to share
+MIN_MEMORY_BYTES = 2 << 30  # a machine (or container) with less grades in one process (Gradescope: 768 MB)
+_UNIT = struct.Struct("=I")  # one unit's index in the queue: a 4-byte read of a pipe takes exactly one
+
+
+def usable_cpus() -> float:
+    """The CPUs this process may use: its affinity, capped by a cgroup's CPU quota (Gradescope: 0.5)."""
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    quota = _cgroup_value("cpu.max", _cpu_quota)
+    return min(float(count), quota) if quota is not None else float(count)
+
+
+def usable_memory() -> int | None:
+    """Bytes of memory this process may use: a cgroup's limit, else the machine's; None if unknown."""
+    limit = _cgroup_value("memory.max", lambda text: int(text) if text.strip().isdigit() else None)
+    if limit is not None:
+        return int(limit)
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def default_test_processes() -> int:
+    """How many processes a sandboxed grade splits its checks between, unless told: one per usable CPU up to
+    MAX_TEST_PROCESSES, and one where memory is short."""
+    memory = usable_memory()
+    if memory is not None and memory < MIN_MEMORY_BYTES:
+        return 1
+    return max(1, min(MAX_TEST_PROCESSES, int(usable_cpus())))
+
+
+def _cpu_quota(text: str) -> float | None:
+    quota, _, period = text.strip().partition(" ")
+    if quota == "max" or not period:
+        return None
+    return int(quota) / int(period)
+
+
+def _cgroup_value(name: str, parse: Callable[[str], Any]) -> Any:
+    """The tightest value of cgroup v2 file ``name`` on the way from this process's cgroup to the root."""
+    try:
+        line = next(line for line in Path("/proc/self/cgroup").read_text().splitlines() if line.startswith("0::"))
+    except (OSError, StopIteration):
+        return None
+    folder = Path("/sys/fs/cgroup") / line[3:].strip().lstrip("/")
+    found = None
+    for current in (folder, *folder.parents):
+        if not str(current).startswith("/sys/fs/cgroup"):
+            break
+        try:
+            value = parse((current / name).read_text())
+        except (OSError, ValueError):
+            continue
+        if value is not None:
+            found = value if found is None else min(found, value)
+    return found
+
+
+# -- splitting a session's checks ---------------------------------------------------------------
+def units_of(items: Sequence[Any]) -> list[list[Any]]:
+    """The items in runs of the same file, in order: what one process takes at a time."""
+    units: list[list[Any]] = []
+    for item in items:
+        if units and units[-1][0].path == item.path:
+            units[-1].append(item)
+        else:
+            units.append([item])
+    return units
+
+
+def scheduled(units: list[list[Any]], per_test_seconds: float) -> list[list[Any]]:
+    """The order the processes take the units in: the GPU checks first (as in one process: where there is no GPU
+    they end at once, so a run cut short still counts them as usual), then the units with a check that declares
+    a time limit above the run's per-test one (a training: the longest work, started while the other process
+    works through the rest), then the others in order."""
+    def declares_more_time(item: Any) -> bool:
+        marker = item.get_closest_marker("timeout")
+        limit = marker.args[0] if marker is not None and marker.args else None
+        return isinstance(limit, (int, float)) and limit > per_test_seconds
+
+    return sorted(units, key=lambda unit: (all(item.get_closest_marker("gpu") is None for item in unit),
+                                           not any(declares_more_time(item) for item in unit)))
+
+
+class _Queue:
+    """The units' indexes in a pipe both processes read: each read takes the next unit no one has taken."""
+
+    def __init__(self, count: int):
+        self._read, write = os.pipe()
+        # Every index fits in the pipe's buffer at once (64 KiB: 16,384 units), so writing never blocks.
+        os.write(write, b"".join(_UNIT.pack(i) for i in range(count)))
+        os.close(write)
+
+    def take(self) -> int | None:
+        data = os.read(self._read, _UNIT.size)
+        return _UNIT.unpack(data)[0] if len(data) == _UNIT.size else None
+
+    def close(self) -> None:
+        os.close(self._read)
+
+
+def _run_units(session: Any, units: list[list[Any]], queue: _Queue) -> list[Any]:
+    """Run the units this process takes, each item with the right ``nextitem`` (the next one this process
+    will run, so pytest tears a module's fixtures down between files and the session's only at the end)."""
+    ran: list[Any] = []
+    index = queue.take()
+    while index is not None:
+        unit = units[index]
+        following = None
+        for position, item in enumerate(unit):
+            if position + 1 < len(unit):
+                nextitem = unit[position + 1]
+            else:
+                following = queue.take()
+                nextitem = units[following][0] if following is not None else None
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            ran.append(item)
+            if session.shouldfail:
+                raise session.Failed(session.shouldfail)
+            if session.shouldstop:
+                raise session.Interrupted(session.shouldstop)
+        index = following
+    return ran
+
+
+def run_split(session: Any, grading: Any) -> bool:
+    """pytest's test loop, with the checks split between two processes (see the module); False if the zygote
+    cannot take a second connection, and pytest's own loop runs them all here."""
+    try:
+        second_zygote = grading.zygote.attach()
+    except Exception:  # noqa: BLE001 - no second connection (the zygote is gone): one process, as pytest would
+        return False
+    units = scheduled(units_of(session.items), grading.grading_run.per_test_seconds)
+    queue = _Queue(len(units))
+    ready_read, ready_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the second process: it never returns
+        os.close(ready_read)
+        _second_process(session, grading, second_zygote, units, queue, ready_write)
+    os.close(ready_write)
+    second_zygote.control.close()  # the second process's own; the zygote sees it closed when that process ends
+    os.read(ready_read, 1)  # until the second process has its own capture files (they are shared until then)
+    os.close(ready_read)
+    try:
+        ran = _run_units(session, units, queue)
+    finally:
+        queue.close()
+        _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        _finish_what_the_second_left(session, grading, ran, code)
+    return True
+
+
+def _second_process(session: Any, grading: Any, zygote: Any, units: list[list[Any]], queue: _Queue,
+                    ready_write: int) -> None:
+    code = 3
+    try:
+        grading.become_second_process(zygote)
+        os.write(ready_write, b"1")
+        os.close(ready_write)
+        _run_units(session, units, queue)
+        code = 1 if session.testsfailed else 0
+    except BaseException:  # noqa: BLE001 - reported, and the first process runs what is left
+        traceback.print_exc()
+        code = 3
+    finally:
+        try:
+            grading.close_student()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def _finish_what_the_second_left(session: Any, grading: Any, ran: list[Any], code: int) -> None:
+    """The second process stopped abnormally (exit code ``code``): run here every check it left unfinished."""
+    finished = grading.finished_in_journal()
+    left = [item for item in session.items if item not in ran and item.nodeid not in finished]
+    print(f"autograder: the second test process stopped (exit code {code}); {len(left)} check(s) it left "
+          "unfinished run here", file=sys.stderr, flush=True)
+    for position, item in enumerate(left):
+        nextitem = left[position + 1] if position + 1 < len(left) else None
+        item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+
