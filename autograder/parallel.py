@@ -34,21 +34,27 @@ _UNIT = struct.Struct("=I")  # one unit's index in the queue: a 4-byte read of a
 
 
 def usable_cpus() -> float:
-    """The CPUs this process may use: its affinity, capped by a cgroup's CPU quota (Gradescope: 0.5)."""
+    """The CPUs this process may use: its affinity, capped by a cgroup's CPU quota (a container's --cpus;
+    Gradescope's default: half a CPU)."""
     count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    quota = _cgroup_value("cpu.max", _cpu_quota)
-    return min(float(count), quota) if quota is not None else float(count)
+    quotas = [quota for folder in _cgroup_folders(None) for quota in [_read(folder / "cpu.max", _cpu_max)] if quota]
+    for folder in _cgroup_folders("cpu"):
+        quota, period = (_read(folder / name, _whole_number) for name in ("cpu.cfs_quota_us", "cpu.cfs_period_us"))
+        if quota and period:  # -1 (none) does not parse
+            quotas.append(quota / period)
+    return min([float(count), *quotas])
 
 
 def usable_memory() -> int | None:
-    """Bytes of memory this process may use: a cgroup's limit, else the machine's; None if unknown."""
-    limit = _cgroup_value("memory.max", lambda text: int(text) if text.strip().isdigit() else None)
-    if limit is not None:
-        return int(limit)
+    """Bytes of memory this process may use: the machine's, capped by a cgroup's limit; None if unknown."""
+    limits = [limit for folder in _cgroup_folders(None) for limit in [_read(folder / "memory.max", _whole_number)]]
+    limits += [_read(folder / "memory.limit_in_bytes", _whole_number) for folder in _cgroup_folders("memory")]
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        limits.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (ValueError, OSError, AttributeError):
-        return None
+        pass
+    known = [limit for limit in limits if limit]
+    return min(known) if known else None
 
 
 def default_test_processes() -> int:
@@ -60,31 +66,43 @@ def default_test_processes() -> int:
     return max(1, min(MAX_TEST_PROCESSES, int(usable_cpus())))
 
 
-def _cpu_quota(text: str) -> float | None:
+def _cpu_max(text: str) -> float | None:
+    """cgroup v2's cpu.max ("50000 100000": half a CPU; "max 100000": no quota) as CPUs."""
     quota, _, period = text.strip().partition(" ")
-    if quota == "max" or not period:
-        return None
-    return int(quota) / int(period)
+    return None if quota == "max" or not period else int(quota) / int(period)
 
 
-def _cgroup_value(name: str, parse: Callable[[str], Any]) -> Any:
-    """The tightest value of cgroup v2 file ``name`` on the way from this process's cgroup to the root."""
+def _whole_number(text: str) -> int | None:
+    return int(text) if text.strip().isdigit() else None
+
+
+def _read(path: Path, parse: Callable[[str], Any]) -> Any:
     try:
-        line = next(line for line in Path("/proc/self/cgroup").read_text().splitlines() if line.startswith("0::"))
-    except (OSError, StopIteration):
+        return parse(path.read_text())
+    except (OSError, ValueError):
         return None
-    folder = Path("/sys/fs/cgroup") / line[3:].strip().lstrip("/")
-    found = None
-    for current in (folder, *folder.parents):
-        if not str(current).startswith("/sys/fs/cgroup"):
-            break
-        try:
-            value = parse((current / name).read_text())
-        except (OSError, ValueError):
+
+
+def _cgroup_folders(controller: str | None) -> list[Path]:
+    """This process's cgroup folder and its ancestors: cgroup v2's (``controller`` None) or the v1 hierarchy of
+    ``controller``; in a container whose cgroup is mounted as the root, the path's first folders do not exist."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return []
+    for line in lines:
+        number, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        if controller is None and number == "0" and not controllers:
+            root = Path("/sys/fs/cgroup")
+            if not (root / "cgroup.controllers").exists():  # v1 mounted there (v2 alongside, unused here)
+                return []
+        elif controller is not None and controller in controllers.split(","):
+            root = Path("/sys/fs/cgroup") / controller
+        else:
             continue
-        if value is not None:
-            found = value if found is None else min(found, value)
-    return found
+        folder = root / path.strip().lstrip("/")
+        return [current for current in (folder, *folder.parents) if current.is_relative_to(root)]
+    return []
 
 
 # -- splitting a session's checks ---------------------------------------------------------------

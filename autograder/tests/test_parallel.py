@@ -136,9 +136,24 @@ def test_in_process_runs_and_the_setting_resolve_once(tmp_path, monkeypatch):
     assert run.source("test_processes").startswith("default")
 
 
-def test_a_cpu_quota_of_half_a_cpu_means_one_process(monkeypatch):
-    assert parallel._cpu_quota("50000 100000") == 0.5
-    assert parallel._cpu_quota("max 100000") is None
+@pytest.mark.parametrize("version", ["v2", "v1"])
+def test_a_container_of_half_a_cpu_and_768_mb_grades_in_one_process(tmp_path, monkeypatch, version):
+    """Gradescope's default box, as cgroup v2 or v1 files say it (a container's --cpus and --memory)."""
+    files = {"v2": {"cpu.max": "50000 100000\n", "memory.max": f"{768 << 20}\n"},
+             "v1": {"cpu.cfs_quota_us": "50000\n", "cpu.cfs_period_us": "100000\n",
+                    "memory.limit_in_bytes": f"{768 << 20}\n"}}[version]
+    write_files(tmp_path, files)
+    monkeypatch.setattr(parallel, "_cgroup_folders", lambda controller: [tmp_path] if (controller is None) == (
+        version == "v2") else [])
+    assert parallel.usable_cpus() == 0.5
+    assert parallel.usable_memory() == 768 << 20
+    assert parallel.default_test_processes() == 1
+    (tmp_path / ("cpu.max" if version == "v2" else "cpu.cfs_quota_us")).write_text(
+        "max 100000\n" if version == "v2" else "-1\n")  # no CPU quota: the machine's CPUs
+    assert parallel.usable_cpus() == len(os.sched_getaffinity(0))
+
+
+def test_two_cpus_and_enough_memory_mean_two_processes(monkeypatch):
     monkeypatch.setattr(parallel, "usable_cpus", lambda: 0.5)
     monkeypatch.setattr(parallel, "usable_memory", lambda: 8 << 30)
     assert parallel.default_test_processes() == 1
