@@ -175,6 +175,13 @@ def run_status(results: Sequence[QuestionResult], budget: float) -> str:
     return "; ".join(dict.fromkeys(found))
 
 
+def class_run(base: Run, source: Path, output: Path) -> Run:
+    """The run every submission of a class is graded under: ``base``, with the class (the other submissions, a
+    zip and what it unpacked to) and the output folder hidden from the sandboxed worker too, not only the
+    submission's own folder and its results: hiding, not only Landlock or file modes, keeps them out of reach."""
+    return base.replace(also_hidden=tuple(dict.fromkeys((*base.also_hidden, Path(source).resolve(), output.resolve()))))
+
+
 def grade_submission(grader: Any, base: Run, folder: Path, results_path: Path | None,
                      info: SubmissionInfo | None) -> tuple[dict[str, Any], str]:
     """Grade one submission in a warm grader: (results.json's content, status). Both engines' work."""
@@ -404,6 +411,7 @@ def _run_batch(config: Config, base: Run, source: Path, output: Path, started: f
     from autograder import batch_report
 
     submissions = find_submissions(source, output)
+    base = class_run(base, source, output)
     todo, skipped = plan(submissions, config, base, output)
     progress = Progress(len(submissions), skipped, stream)
     failed: list[str] = []

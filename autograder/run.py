@@ -85,6 +85,7 @@ class Run:
     clean_results_folder: bool = False  # empty results.json's folder but for it (Gradescope's own folder only)
     audience: str = "staff"  # "student": a hidden question is graded on Gradescope only, not in a local run
     test_processes: int = 1  # sandboxed: the checks split between this many processes (autograder.parallel)
+    also_hidden: tuple[Path, ...] = ()  # more folders of the grader's: a batch's class (the other submissions)
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @functools.cached_property
@@ -108,12 +109,13 @@ class Run:
     def hidden_paths(self) -> tuple[Path, ...]:
         """Every folder of this run that student code must not see: the assignment (tests, fixtures,
         reference, config), the submission's own folder, the results, journal, data and history
-        folders, Gradescope's root. Built from the resolved settings, never listed by hand."""
+        folders, Gradescope's root, a batch's class. Built from the resolved settings, never listed by hand."""
         config = self.assignment
         found = [config.root, self.config_path.parent, config.tests_dir, config.fixtures_dir, config.reference_dir,
                  config.template_dir, config.audit_dir, self.submission]
         found += [p.parent for p in (self.results_path, self.journal_path) if p is not None]
         found += [p for p in (self.data_folder, self.history_dir, self.gradescope_root) if p is not None]
+        found += self.also_hidden
         return tuple(dict.fromkeys(Path(os.path.abspath(p)) for p in found))
 
     # -- the run file -----------------------------------------------------------
@@ -126,7 +128,7 @@ class Run:
             elif isinstance(value, Mapping):
                 value = dict(value)
             elif isinstance(value, tuple):
-                value = list(value)
+                value = [str(v) if isinstance(v, Path) else v for v in value]
             data[item.name] = value
         return json.dumps(data, indent=1, sort_keys=True)
 
@@ -139,7 +141,9 @@ class Run:
             if item.name not in data:
                 continue
             value = data[item.name]
-            if item.name in paths and value is not None:
+            if item.name == "also_hidden":
+                value = tuple(Path(v) for v in value)
+            elif item.name in paths and value is not None:
                 value = Path(value)
             elif item.name in ("questions", "test_files"):
                 value = tuple(value)

@@ -243,6 +243,19 @@ def test_csv_rows_cells_and_formulas() -> None:
     assert rows[2] == ["s2", "", "", "", "", "", "failed twice: EOF"]  # no 0 a gradebook would take for a grade
 
 
+def test_the_other_submissions_and_the_output_are_hidden_from_each_graded_one(tmp_path: Path) -> None:
+    """A submission is graded with its classmates' folders, the zip they came in and the output folder on the
+    sandbox's hide list (not left to Landlock, which older kernels lack, or to file modes); the list survives
+    the run file that carries each run to a warm grader."""
+    config = make_project(tmp_path / "project", generate=False)
+    base = resolve(config, Options(backend="sandbox"))
+    run = batch.class_run(base, tmp_path / "class.zip", tmp_path / "out").replace(submission=tmp_path / "out" / "s1")
+    hidden = set(run.hidden_paths)
+    assert {(tmp_path / "class.zip").resolve(), (tmp_path / "out").resolve(), run.submission} <= hidden
+    again = type(run).read(run.write(tmp_path / "run.json"))
+    assert again.also_hidden == run.also_hidden and set(again.hidden_paths) == hidden
+
+
 # -- grading a class ---------------------------------------------------------------------------------
 @pytest.fixture
 def tiny_class(tmp_path: Path):
