@@ -107,8 +107,10 @@ def test_two_processes_run_files_at_once_and_score_as_one(split_project, tmp_pat
     assert _summary(split) == _summary(alone)
     negate = next(r for r in split.results if r.question.name == "negate")
     assert [o.outcome for o in negate.outcomes].count("passed") == 2  # n=2 in each file; n=3 and test_negate fail
-    printed = {line for r in split.results for o in r.outcomes for line in o.stdout.splitlines() if "process" in line}
-    assert len(printed) == 2, printed  # each check's own output, from its own process
+    printed = [[line for line in o.stdout.splitlines() if "process" in line]
+               for r in split.results for o in r.outcomes if "_left" in o.nodeid or "_right" in o.nodeid]
+    assert [len(lines) for lines in printed] == [1, 1, 1, 1], printed  # each check's own output, not the other's
+    assert len({lines[0] for lines in printed}) == 2  # from two processes
 
 
 def test_checks_the_second_process_left_unfinished_run_in_the_first(split_project, tmp_path, monkeypatch):
