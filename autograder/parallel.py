@@ -5,7 +5,8 @@ the worker computes, then compares while the worker waits. One grade keeps
 about one core busy; on two cores the second idles (measured: the
 reference's sandboxed checks took 3.3 s after a 1.8 s start, on 2 cores).
 So, where the run allows it (``Run.test_processes`` >= 2: sandboxed, a
-journal to write, resolved from the cores and memory this process may use),
+journal to write, resolved from the CPUs and memory this process may use,
+cgroup limits included),
 the test process forks once its libraries are imported and its tests
 collected; each process runs whole test files, taken in turn from a shared
 queue, with its own sandboxed worker from the same zygote (``Zygote.attach``),
@@ -29,7 +30,9 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 MAX_TEST_PROCESSES = 2  # more would add memory (a test process and a worker each) for files too few to share
-MIN_MEMORY_BYTES = 2 << 30  # a machine (or container) with less grades in one process (Gradescope: 768 MB)
+# Each process beyond its worker's own allowance (sandbox.memory_mb): a test process and the libraries its
+# worker maps (measured: 550 MB PSS at the peak of the reference's split grade, both processes together).
+PROCESS_MEMORY_BYTES = 1 << 30
 _UNIT = struct.Struct("=I")  # one unit's index in the queue: a 4-byte read of a pipe takes exactly one
 
 
@@ -57,13 +60,15 @@ def usable_memory() -> int | None:
     return min(known) if known else None
 
 
-def default_test_processes() -> int:
+def default_test_processes(worker_memory_mb: float) -> int:
     """How many processes a sandboxed grade splits its checks between, unless told: one per usable CPU up to
-    MAX_TEST_PROCESSES, and one where memory is short."""
+    MAX_TEST_PROCESSES, as many as the memory holds if each worker used its whole allowance at once
+    (``worker_memory_mb``, sandbox.memory_mb: two memory bombs must not bring the OOM killer to the grader)."""
+    count = max(1, min(MAX_TEST_PROCESSES, int(usable_cpus())))
     memory = usable_memory()
-    if memory is not None and memory < MIN_MEMORY_BYTES:
-        return 1
-    return max(1, min(MAX_TEST_PROCESSES, int(usable_cpus())))
+    if memory is not None:
+        count = min(count, max(1, int(memory // (PROCESS_MEMORY_BYTES + worker_memory_mb * (1 << 20)))))
+    return count
 
 
 def _cpu_max(text: str) -> float | None:

@@ -267,7 +267,7 @@ def resolve(config: Config | None = None, options: Options = Options(), environ:
     data_folder = pick.pick("data_folder", options.data_folder, config.data.folder, "data.folder")
     history_dir = pick.pick("history_dir", options.history_dir, config.data.history_dir, "data.history_dir",
                             default=Path(tempfile.gettempdir()) / _DEFAULT_HISTORY)
-    test_processes = _test_processes(pick, options, backend)
+    test_processes = _test_processes(pick, options, backend, config.sandbox.memory_mb)
     return Run(
         config_path=config.path,
         submission=Path(os.path.abspath(submission)),
@@ -289,8 +289,8 @@ def resolve(config: Config | None = None, options: Options = Options(), environ:
     )
 
 
-def _test_processes(pick: _Resolver, options: Options, backend: str) -> int:
-    """1 or 2: a sandboxed grade splits its checks between two processes where the cores and memory allow
+def _test_processes(pick: _Resolver, options: Options, backend: str, worker_memory_mb: float) -> int:
+    """1 or 2: a sandboxed grade splits its checks between two processes where the CPUs and memory allow
     (autograder.parallel); an in-process one never does (the submission runs inside the test process)."""
     from autograder import parallel
 
@@ -299,7 +299,7 @@ def _test_processes(pick: _Resolver, options: Options, backend: str) -> int:
         return 1
     count = pick.pick("test_processes", options.test_processes, default=None, convert=_count)
     if count is None:
-        count = parallel.default_test_processes()
+        count = parallel.default_test_processes(worker_memory_mb)
         pick.sources["test_processes"] = "default (the CPUs and memory this process may use)"
     return max(1, min(parallel.MAX_TEST_PROCESSES, int(count)))
 

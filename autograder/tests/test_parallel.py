@@ -134,7 +134,7 @@ def test_in_process_runs_and_the_setting_resolve_once(tmp_path, monkeypatch):
         resolve(config, Options(backend="sandbox"))
     monkeypatch.delenv("AUTOGRADER_TEST_PROCESSES")
     run = resolve(config, Options(backend="sandbox"))
-    assert run.test_processes == parallel.default_test_processes()
+    assert run.test_processes == parallel.default_test_processes(config.sandbox.memory_mb)
     assert run.source("test_processes").startswith("default")
 
 
@@ -149,20 +149,23 @@ def test_a_container_of_half_a_cpu_and_768_mb_grades_in_one_process(tmp_path, mo
         version == "v2") else [])
     assert parallel.usable_cpus() == 0.5
     assert parallel.usable_memory() == 768 << 20
-    assert parallel.default_test_processes() == 1
+    assert parallel.default_test_processes(1024) == 1
     (tmp_path / ("cpu.max" if version == "v2" else "cpu.cfs_quota_us")).write_text(
         "max 100000\n" if version == "v2" else "-1\n")  # no CPU quota: the machine's CPUs
     assert parallel.usable_cpus() == len(os.sched_getaffinity(0))
 
 
-def test_two_cpus_and_enough_memory_mean_two_processes(monkeypatch):
+def test_two_cpus_and_memory_for_two_workers_at_their_cap_mean_two_processes(monkeypatch):
     monkeypatch.setattr(parallel, "usable_cpus", lambda: 0.5)
     monkeypatch.setattr(parallel, "usable_memory", lambda: 8 << 30)
-    assert parallel.default_test_processes() == 1
+    assert parallel.default_test_processes(1024) == 1
     monkeypatch.setattr(parallel, "usable_cpus", lambda: 16.0)
-    assert parallel.default_test_processes() == parallel.MAX_TEST_PROCESSES
+    assert parallel.default_test_processes(1024) == parallel.MAX_TEST_PROCESSES
+    monkeypatch.setattr(parallel, "usable_memory", lambda: 3 << 30)  # one worker at 1 GiB and a test process: 2 GiB
+    assert parallel.default_test_processes(1024) == 1
+    assert parallel.default_test_processes(256) == 2
     monkeypatch.setattr(parallel, "usable_memory", lambda: 768 << 20)  # Gradescope's default box
-    assert parallel.default_test_processes() == 1
+    assert parallel.default_test_processes(0) == 1
 
 
 def _item(path: str, gpu: bool = False, timeout: float | None = None):
