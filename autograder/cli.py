@@ -249,6 +249,12 @@ def _batch(args: argparse.Namespace) -> int:
     from autograder.run import Options, resolve
 
     config = _assignment(args)
+    if args.input is None and args.questions and args.questions[-1] not in config.questions:
+        args.input = args.questions.pop()  # `--questions relu sgd INPUT`: argparse gave INPUT to --questions
+    if args.input is None:
+        print("autograder batch: INPUT is missing: a folder of submission folders, or Gradescope's export zip",
+              file=sys.stderr)
+        return 2
     unknown = [q for q in args.questions or () if q not in config.questions]
     if unknown:
         print(f"autograder batch: no question named {', '.join(unknown)} in {config.path.name}", file=sys.stderr)
@@ -357,8 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.set_defaults(run=_audit)
 
     batch = verbs.add_parser("batch", help="grade a class: a folder of submission folders or Gradescope's export")
-    batch.add_argument("input", metavar="INPUT", help="a folder of submission folders, or Gradescope's \"Export "
-                       "Submissions\" zip (or its unpacked folder, with submission_metadata.yml)")
+    batch.add_argument("input", metavar="INPUT", nargs="?",  # required; "?" so that it may follow --questions
+                       help="a folder of submission folders, or Gradescope's \"Export Submissions\" zip (or its "
+                       "unpacked folder, with submission_metadata.yml)")
     batch.add_argument("--output", required=True, metavar="DIR",
                        help="where results/, scores.csv and report.md go (re-running resumes there)")
     batch.add_argument("--jobs", type=_positive_int, help="submissions graded at a time (default: the number of "

@@ -243,6 +243,23 @@ def test_csv_rows_cells_and_formulas() -> None:
     assert rows[2] == ["s2", "", "", "", "", "", "failed twice: EOF"]  # no 0 a gradebook would take for a grade
 
 
+def test_input_may_follow_the_questions(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`batch --questions double square INPUT`: argparse gives INPUT to --questions; it is taken back."""
+    config = make_project(tmp_path / "project", generate=False)
+    seen = {}
+
+    def fake_run_batch(config, run, source, output, **options):
+        seen.update(source=source, questions=run.questions)
+        raise batch.BatchError("stopped here")
+
+    monkeypatch.setattr(batch, "run_batch", fake_run_batch)
+    common = ["--assignment", str(config.root), "batch", "--output", str(tmp_path / "out")]
+    assert main([*common, "--questions", "double", "square", str(tmp_path / "class")]) == 2
+    assert seen == {"source": tmp_path / "class", "questions": ("double", "square")}
+    assert main([*common, "--questions", "double", "square"]) == 2
+    assert "INPUT is missing" in capsys.readouterr().err
+
+
 def test_the_other_submissions_and_the_output_are_hidden_from_each_graded_one(tmp_path: Path) -> None:
     """A submission is graded with its classmates' folders, the zip they came in and the output folder on the
     sandbox's hide list (not left to Landlock, which older kernels lack, or to file modes); the list survives
