@@ -219,7 +219,8 @@ def selected_items(items: list[pytest.Item], run: Run, rootpath: Path) -> list[p
         wanted.append(path + sep + rest)
     chosen = []
     for item in items:
-        if wanted and not any(item.nodeid == w or item.nodeid.startswith((w + "::", w.rstrip("/") + "/"))
+        # A file, a folder, a class or a function (all its parametrizations, as pytest selects them), or one item.
+        if wanted and not any(item.nodeid == w or item.nodeid.startswith((w + "::", w + "[", w.rstrip("/") + "/"))
                               for w in wanted):
             continue
         if run.questions and not any(m.name in run.questions for m in item.iter_markers()):
