@@ -18,7 +18,10 @@ its module fixtures, as in a single process. A file's items that were sorted
 apart (the GPU checks run first) form units of their own. The second
 process never writes "finished": the first one does, after waiting for it;
 if the second stopped abnormally, the first runs the checks it left
-unfinished itself, so a check is never lost to the split.
+unfinished itself, so a check is never lost to the split. A function one
+process trips (autograder.breaker: it hung, crashed or flooded) is
+journaled, and the other adopts it before its next check, so a failure is
+still paid about once per grade rather than once per process.
 """
 from __future__ import annotations
 
@@ -153,6 +156,30 @@ class _Queue:
         os.close(self._read)
 
 
+class _FollowingUnit:
+    """The ``nextitem`` of a unit's last item: the first item of the unit this process runs next, taken from the
+    queue only when pytest tears that item down, after its call. Taken any earlier, a process would hold a unit
+    while it runs its own last check (measured: with two units, the second process took both and the first
+    none). pytest reads a nextitem only there (``SetupState.teardown_exact``: its ``listchain()``, which is
+    empty when no unit is left: everything is torn down)."""
+
+    def __init__(self, units: list[list[Any]], queue: _Queue):
+        self._units, self._queue = units, queue
+        self._taken, self._index = False, None
+
+    def index(self) -> int | None:
+        if not self._taken:
+            self._taken, self._index = True, self._queue.take()
+        return self._index
+
+    def listchain(self) -> list[Any]:
+        index = self.index()
+        return self._units[index][0].listchain() if index is not None else []
+
+    def __bool__(self) -> bool:
+        return True
+
+
 def _run_units(session: Any, units: list[list[Any]], queue: _Queue) -> list[Any]:
     """Run the units this process takes, each item with the right ``nextitem`` (the next one this process
     will run, so pytest tears a module's fixtures down between files and the session's only at the end)."""
@@ -160,20 +187,16 @@ def _run_units(session: Any, units: list[list[Any]], queue: _Queue) -> list[Any]
     index = queue.take()
     while index is not None:
         unit = units[index]
-        following = None
+        following = _FollowingUnit(units, queue)
         for position, item in enumerate(unit):
-            if position + 1 < len(unit):
-                nextitem = unit[position + 1]
-            else:
-                following = queue.take()
-                nextitem = units[following][0] if following is not None else None
+            nextitem = unit[position + 1] if position + 1 < len(unit) else following
             item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
             ran.append(item)
             if session.shouldfail:
                 raise session.Failed(session.shouldfail)
             if session.shouldstop:
                 raise session.Interrupted(session.shouldstop)
-        index = following
+        index = following.index()
     return ran
 
 
@@ -186,6 +209,7 @@ def run_split(session: Any, grading: Any) -> bool:
         return False
     units = scheduled(units_of(session.items), grading.grading_run.per_test_seconds)
     queue = _Queue(len(units))
+    grading.split_run = True  # trips shared through the journal from now on, in both processes
     ready_read, ready_write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the second process: it never returns

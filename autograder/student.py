@@ -172,6 +172,11 @@ class Student(abc.ABC):
         """
 
     @abc.abstractmethod
+    def adopt_trips(self, trips: Mapping[str, str]) -> None:
+        """Functions tripped elsewhere in this grade (``{"module.function": sentence}``; autograder.breaker):
+        every later call of them fails at once with that sentence, as if they had tripped here."""
+
+    @abc.abstractmethod
     def close(self) -> None:
         """Release the submission (unload modules, stop the worker)."""
 

@@ -228,6 +228,7 @@ class SandboxStudent(Student):
         self.limits = limits or Limits()
         self.writes = writes
         self.tripped: dict[str, str] = {}  # functions that timed out, crashed or flooded: their sentence
+        self._trips_to_send: dict[str, str] = {}  # tripped elsewhere (autograder.parallel), not yet in the worker
         self._hide = sorted({str(Path(p)) for p in hide} | {tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm",
                                                             "/autograder", str(Path.cwd())})
         self._hide.append(os.path.expanduser("~"))  # the grader's home: credentials, the interpreter
@@ -311,10 +312,22 @@ class SandboxStudent(Student):
             )
         return inner
 
+    def adopt_trips(self, trips: Mapping[str, str]) -> None:
+        """Functions tripped in another process of this grade (autograder.parallel): fail at once here too, as
+        they would have in one process; the live worker learns them with the next request."""
+        new = {name: sentence for name, sentence in trips.items() if name not in self.tripped}
+        self.tripped.update(new)
+        self._trips_to_send.update(new)
+
     def _request(self, op: str, label: str, target: Any = None, args: tuple = (), kwargs: Mapping | None = None) -> Any:
+        had_worker = self._worker is not None and self._worker.alive
         worker = self._current()
         request = {"op": op, "target": target, "args": tuple(args), "kwargs": dict(kwargs or {}),
                    "errstate": np.geterr(), "check": self.check_name}
+        if self._trips_to_send:  # a new worker had them in its spec already
+            if had_worker:
+                request["trip"] = dict(self._trips_to_send)
+            self._trips_to_send.clear()
         tree, buffers = encode(request, self._inner_handle)
         deadline = time.monotonic() + self.limits.call_seconds
         try:

@@ -112,6 +112,9 @@ class Worker:
             request = decode(header.get("request"), buffers, self._handle)
             op, target, args, kwargs = request["op"], request.get("target"), request.get("args", ()), request.get("kwargs", {})
             self.student.check_name = str(request.get("check") or "")[:300]
+            trips = request.get("trip")
+            if type(trips) is dict:  # tripped in the grade's other test process (autograder.parallel)
+                self.student.adopt_trips({str(k)[:300]: str(v)[:2000] for k, v in list(trips.items())[:100]})
             errstate = request.get("errstate") or {}
             with np.errstate(**{k: v for k, v in errstate.items() if k in ("over", "under", "divide", "invalid")}), \
                     warnings.catch_warnings(record=True) as caught:

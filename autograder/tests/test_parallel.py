@@ -123,6 +123,56 @@ def test_checks_the_second_process_left_unfinished_run_in_the_first(split_projec
     assert sum(len(r.outcomes) for r in report.results) == 9
 
 
+_HANGS = '''
+import os
+
+import numpy as np
+import pytest
+
+
+@pytest.mark.negate
+def test_hang_here(student):
+    print(f"process {os.getpid()}")
+    student.call("other.negate", np.arange(2.0))
+'''
+_LATER = '''
+import os
+import time
+
+import numpy as np
+import pytest
+
+
+@pytest.mark.negate
+def test_wait_for_the_other(student):
+    print(f"process {os.getpid()}")
+    time.sleep(5)
+
+
+@pytest.mark.negate
+def test_then_call(student):
+    student.call("other.negate", np.arange(2.0))
+'''
+
+
+def test_a_function_one_process_tripped_fails_at_once_in_the_other(tmp_path):
+    """negate hangs: the process that calls it first trips it (its 2 s deadline); the other, which calls it
+    after that, fails at once with the same sentence, as a single process would, rather than hanging again."""
+    root = tmp_path / "project"
+    config = load_config(write_config(root, {"mod.py": "graded", "other.py": "graded"}, QUESTIONS,
+                                      per_test_seconds=30, sandbox={"call_seconds": 2}))
+    write_files(root / "reference", REFERENCE)
+    write_files(root / "tests", {"test_a_hangs.py": _HANGS, "test_b_later.py": _LATER})
+    submission = make_submission(tmp_path / "sub", other="def negate(x):\n    while True:\n        pass\n")
+    report = _grade(config, submission, 2)
+    negate = {o.nodeid.split("::")[-1]: o for r in report.results for o in r.outcomes}
+    assert len({negate["test_hang_here"].stdout, negate["test_wait_for_the_other"].stdout}) == 2  # two processes
+    assert "did not finish within 2 s (check test_hang_here)" in negate["test_hang_here"].message
+    assert negate["test_then_call"].outcome == "failed"
+    # Its own deadline would have named it: the sentence is the other process's.
+    assert "did not finish within 2 s (check test_hang_here)" in negate["test_then_call"].message
+
+
 def test_in_process_runs_and_the_setting_resolve_once(tmp_path, monkeypatch):
     config = load_config(write_config(tmp_path, {"mod.py": "graded"}))
     assert resolve(config, Options(backend="inprocess", test_processes=2)).test_processes == 1
