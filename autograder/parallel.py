@@ -25,12 +25,13 @@ still paid about once per grade rather than once per process.
 """
 from __future__ import annotations
 
+import json
 import os
 import struct
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 MAX_TEST_PROCESSES = 2  # more would add memory (a test process and a worker each) for files too few to share
 # Each process beyond its worker's own allowance (sandbox.memory_mb): a test process and the libraries its
@@ -156,6 +157,47 @@ class _Queue:
         os.close(self._read)
 
 
+class TripExchange:
+    """Functions tripped in either test process (autograder.breaker), passed to the other through the journal
+    both append to: after each check, a process journals its new ones; before each check, it reads the
+    journal's new lines for the other's. ``known``: every tripped function seen so far, with its sentence."""
+
+    def __init__(self, journal_path: Path):
+        self.journal_path = journal_path
+        self.known: dict[str, str] = {}
+        self._read = 0  # bytes of the journal read so far
+
+    def record_of(self, tripped: Mapping[str, str]) -> dict[str, Any] | None:
+        """The journal record of this process's trips not journaled yet (None if there are none)."""
+        new = {name: sentence for name, sentence in tripped.items() if name not in self.known}
+        self.known.update(new)
+        return {"event": "tripped", "functions": new} if new else None
+
+    def from_the_other_process(self) -> dict[str, str]:
+        """The trips journaled since the last look that this process did not know."""
+        try:
+            with open(self.journal_path, "rb") as journal:
+                journal.seek(self._read)
+                data = journal.read()
+        except OSError:
+            return {}
+        complete = data[: data.rfind(b"\n") + 1]  # a line being written is read next time
+        self._read += len(complete)
+        new: dict[str, str] = {}
+        for line in complete.splitlines():
+            if b'"tripped"' not in line:
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            functions = record.get("functions") if record.get("event") == "tripped" else None
+            if type(functions) is dict:
+                new.update({str(k): str(v) for k, v in functions.items() if k not in self.known})
+        self.known.update(new)
+        return new
+
+
 class _FollowingUnit:
     """The ``nextitem`` of a unit's last item: the first item of the unit this process runs next, taken from the
     queue only when pytest tears that item down, after its call. Taken any earlier, a process would hold a unit
@@ -209,7 +251,7 @@ def run_split(session: Any, grading: Any) -> bool:
         return False
     units = scheduled(units_of(session.items), grading.grading_run.per_test_seconds)
     queue = _Queue(len(units))
-    grading.split_run = True  # trips shared through the journal from now on, in both processes
+    grading.trip_exchange = TripExchange(grading.grading_run.journal_path)  # in both processes, from the fork
     ready_read, ready_write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the second process: it never returns

@@ -144,12 +144,7 @@ class GradingSession:
         self._grader_notes: dict[str, list[str]] = {}  # nodeid -> what its check reported (grader_note)
         self._zygote = None
         self._zygote_asked: tuple[str, ...] = ()  # the libraries the zygote was asked for when it started
-        # Split between two processes (autograder.parallel): functions tripped in either are shared through
-        # the journal, so a failure is paid once in the grade, as in one process.
-        self.split_run = False
-        self._trips_shared: set[str] = set()
-        self._trips_seen: dict[str, str] = {}
-        self._journal_read = 0  # bytes of the journal already read for the other process's trips
+        self.trip_exchange = None  # split between processes (autograder.parallel): their tripped functions
         if run.backend == "sandbox":  # it imports the libraries while pytest collects the tests
             from autograder.sandbox.backend import Zygote
 
@@ -209,8 +204,8 @@ class GradingSession:
                 register_assignment_probes(self.assignment_config.probes_dir)
                 self._student = InProcessStudent(workspace, self.call_rules())
             self._student.check_name = self._check_name
-            if self._trips_seen:
-                self._student.adopt_trips(self._trips_seen)
+            if self.trip_exchange is not None:
+                self._student.adopt_trips(self.trip_exchange.known)
         return self._student
 
     def call_rules(self) -> Any:
@@ -358,8 +353,10 @@ class GradingSession:
             if function is not None and name in getattr(function, "__dict__", {}):
                 delattr(function, name)
         self._check_name = item.name
-        if self.split_run:
-            self._adopt_the_other_process_trips()
+        if self.trip_exchange is not None:  # what the other process tripped (a new student adopts it all)
+            news = self.trip_exchange.from_the_other_process()
+            if news and self._student is not None:
+                self._student.adopt_trips(news)
         if self._student is not None:
             self._student.reset_log()
             self._student.check_name = item.name
@@ -406,47 +403,13 @@ class GradingSession:
         notes = self._student.mutation_notes() if self._student is not None else []
         outcome.notes = notes + [str(note)[:4000] for note in self._grader_notes.pop(item.nodeid, [])[:5]]
         self.journal({"event": "outcome", "outcome": outcome.to_dict()})
-        if self.split_run:
-            self._share_trips()
+        if self.trip_exchange is not None:  # what this check tripped, for the other process
+            self.journal(self.trip_exchange.record_of(getattr(self._student, "tripped", None) or {}))
 
-    def _share_trips(self) -> None:
-        """Journal the functions this process tripped since the last check, for the other process."""
-        tripped = getattr(self._student, "tripped", None) or {}
-        new = {name: sentence for name, sentence in tripped.items() if name not in self._trips_shared}
-        if new:
-            self._trips_shared.update(new)
-            self.journal({"event": "tripped", "functions": new})
-
-    def _adopt_the_other_process_trips(self) -> None:
-        """Read the journal's new lines; the functions the other process tripped fail at once here too."""
-        path = self.grading_run.journal_path
-        try:
-            with open(path, "rb") as journal:
-                journal.seek(self._journal_read)
-                data = journal.read()
-        except OSError:
-            return
-        complete = data[: data.rfind(b"\n") + 1]
-        self._journal_read += len(complete)
-        for line in complete.splitlines():
-            if b'"tripped"' not in line:
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            functions = record.get("functions") if record.get("event") == "tripped" else None
-            if type(functions) is dict:
-                new = {str(k): str(v) for k, v in functions.items() if k not in self._trips_seen}
-                self._trips_seen.update(new)
-                self._trips_shared.update(new)  # already in the journal: not written again
-                if new and self._student is not None:
-                    self._student.adopt_trips(new)
-
-    def journal(self, record: dict[str, Any]) -> None:
+    def journal(self, record: dict[str, Any] | None) -> None:
         """One line per event, one write each: a crash mid-test still leaves every line before it, and two
-        processes appending (autograder.parallel) never interleave within a line."""
-        if self.grading_run.journal_path is None:
+        processes appending (autograder.parallel) never interleave within a line. None writes nothing."""
+        if self.grading_run.journal_path is None or record is None:
             return
         if self._journal_fd is None:
             self._journal_fd = os.open(self.grading_run.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

@@ -6,6 +6,7 @@ can end the second process at its first check, to prove the first one then runs 
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from types import SimpleNamespace
@@ -232,3 +233,21 @@ def test_gpu_checks_come_first_then_the_longest_work_then_file_order():
     assert [len(unit) for unit in units] == [2, 1, 1, 1]
     order = [unit[0].name for unit in parallel.scheduled(units, per_test_seconds=60)]
     assert order == ["gpu.py", "train.py", "a.py", "b.py"]
+
+
+def test_trips_cross_through_the_journal_once_each_and_a_half_written_line_waits(tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    mine, theirs = parallel.TripExchange(journal), parallel.TripExchange(journal)
+    hung = {"layers.relu_forward": "relu_forward did not finish within 30 s (check a)"}
+    journal.write_text('{"event": "outcome", "outcome": {}}\n' + json.dumps(mine.record_of(hung)) + "\n")
+    assert mine.record_of({"layers.relu_forward": "again"}) is None  # journaled once
+    assert theirs.from_the_other_process() == hung
+    assert theirs.from_the_other_process() == {}
+    line = json.dumps({"event": "tripped", "functions": {"optim.sgd": "sgd crashed"}}) + "\n"
+    with open(journal, "a") as out:
+        out.write(line[:20])
+    assert theirs.from_the_other_process() == {}  # not a whole line yet
+    with open(journal, "a") as out:
+        out.write(line[20:])
+    assert theirs.from_the_other_process() == {"optim.sgd": "sgd crashed"}
+    assert theirs.record_of({"optim.sgd": "sgd crashed"}) is None  # known from the other: not journaled back
