@@ -6,12 +6,11 @@ about one core busy; on two cores the second idles (measured: the
 reference's sandboxed checks took 3.3 s after a 1.8 s start, on 2 cores).
 So, where the run allows it (``Run.test_processes`` >= 2: sandboxed, a
 journal to write, resolved from the CPUs and memory this process may use,
-cgroup limits included),
-the test process forks once its libraries are imported and its tests
-collected; each process runs whole test files, taken in turn from a shared
-queue, with its own sandboxed worker from the same zygote (``Zygote.attach``),
-and writes the same journal. The parent scores the journal as it would a
-single process's, so the results are the same.
+cgroup limits included), the test process forks once its libraries are
+imported and its tests collected; each process runs whole test files, taken
+in turn from a shared queue, with its own sandboxed worker from the same
+zygote (``Zygote.attach``), and writes the same journal. The parent scores
+the journal as it would a single process's, so the results are the same.
 
 Only files are split: a module's checks run in order in one process, with
 its module fixtures, as in a single process. A file's items that were sorted
