@@ -238,16 +238,16 @@ def test_gpu_checks_come_first_then_the_longest_work_then_file_order():
 def test_trips_cross_through_the_journal_once_each_and_a_half_written_line_waits(tmp_path):
     journal = tmp_path / "journal.jsonl"
     mine, theirs = parallel.TripExchange(journal), parallel.TripExchange(journal)
-    hung = {"layers.relu_forward": "relu_forward did not finish within 30 s (check a)"}
+    hung = {"mod.double": "double did not finish within 30 s (check a)"}
     journal.write_text('{"event": "outcome", "outcome": {}}\n' + json.dumps(mine.record_of(hung)) + "\n")
-    assert mine.record_of({"layers.relu_forward": "again"}) is None  # journaled once
+    assert mine.record_of({"mod.double": "again"}) is None  # journaled once
     assert theirs.from_the_other_process() == hung
     assert theirs.from_the_other_process() == {}
-    line = json.dumps({"event": "tripped", "functions": {"optim.sgd": "sgd crashed"}}) + "\n"
+    line = json.dumps({"event": "tripped", "functions": {"other.negate": "negate crashed"}}) + "\n"
     with open(journal, "a") as out:
         out.write(line[:20])
     assert theirs.from_the_other_process() == {}  # not a whole line yet
     with open(journal, "a") as out:
         out.write(line[20:])
-    assert theirs.from_the_other_process() == {"optim.sgd": "sgd crashed"}
-    assert theirs.record_of({"optim.sgd": "sgd crashed"}) is None  # known from the other: not journaled back
+    assert theirs.from_the_other_process() == {"other.negate": "negate crashed"}
+    assert theirs.record_of({"other.negate": "negate crashed"}) is None  # known from the other: not journaled back
