@@ -144,6 +144,15 @@ def main() -> None:
             _serve_request(client, json.loads(message), fds, clients, supervisors, limitation, switch_user)
 
 
+def _answer(client: socket.socket, reply: dict) -> None:
+    """Send ``reply``; a client gone meanwhile (a split grade's second process, killed while it waited) is
+    noticed at its EOF in the loop, and must not end the zygote that the other process's workers come from."""
+    try:
+        client.send(json.dumps(reply).encode())
+    except OSError:
+        pass
+
+
 def _serve_request(client: socket.socket, request: dict, fds: list[int], clients: list[socket.socket],
                    supervisors: set[int], limitation: str | None, switch_user: bool) -> None:
     """Answer one request of the control protocol on ``client``."""
@@ -161,21 +170,21 @@ def _serve_request(client: socket.socket, request: dict, fds: list[int], clients
         for fd in fds:
             os.close(fd)
         supervisors.add(pid)
-        client.send(json.dumps({"pid": pid, "id": request.get("id")}).encode())
+        _answer(client, {"pid": pid, "id": request.get("id")})
     elif request["op"] == "attach" and len(fds) == 1:
         clients.append(socket.socket(fileno=fds[0]))
-        client.send(json.dumps({"id": request.get("id")}).encode())
+        _answer(client, {"id": request.get("id")})
     elif request["op"] == "preload":
         asked = list(request.get("modules") or [])
         if "torch" in asked:
             asked += PRELOAD_TORCH
         missing = preload(asked, probes=True, probes_dir=request.get("probes_dir"))
-        client.send(json.dumps({"missing": missing, "id": request.get("id")}).encode())
+        _answer(client, {"missing": missing, "id": request.get("id")})
     elif request["op"] == "ping":
-        client.send(json.dumps({"id": request.get("id")}).encode())
+        _answer(client, {"id": request.get("id")})
     elif request["op"] == "wait":
         supervisors.discard(int(request["pid"]))
-        client.send(json.dumps({"code": _reap(int(request["pid"])), "id": request.get("id")}).encode())
+        _answer(client, {"code": _reap(int(request["pid"])), "id": request.get("id")})
     elif request["op"] == "kill_all":
         for pid in sorted(supervisors):
             try:
@@ -184,11 +193,11 @@ def _serve_request(client: socket.socket, request: dict, fds: list[int], clients
                 pass
             _reap(pid)
         supervisors.clear()
-        client.send(json.dumps({"id": request.get("id")}).encode())
+        _answer(client, {"id": request.get("id")})
     else:
         for fd in fds:
             os.close(fd)
-        client.send(json.dumps({"error": "unknown request", "id": request.get("id")}).encode())
+        _answer(client, {"error": "unknown request", "id": request.get("id")})
 
 
 def _reap(pid: int) -> int | None:

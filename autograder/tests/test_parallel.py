@@ -251,3 +251,27 @@ def test_trips_cross_through_the_journal_once_each_and_a_half_written_line_waits
         out.write(line[20:])
     assert theirs.from_the_other_process() == {"other.negate": "negate crashed"}
     assert theirs.record_of({"other.negate": "negate crashed"}) is None  # known from the other: not journaled back
+
+
+def test_the_zygote_outlives_a_second_connection_that_goes_away():
+    """The second process's connection closing (its end, or its death while the zygote answers it) never ends
+    the zygote that the first process's workers come from."""
+    import socket
+
+    from autograder.sandbox import zygote as zygote_module
+    from autograder.sandbox.backend import Zygote
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    theirs.close()
+    zygote_module._answer(ours, {"id": 1})  # the reply to a process already gone: dropped, no exception
+    ours.close()
+    first = Zygote()
+    try:
+        first.wait_until_ready()
+        second = first.attach()
+        second.wait_until_ready()
+        second.close()
+        first.wait_until_ready()  # still answered, on the first connection
+        assert first.process.poll() is None
+    finally:
+        first.close()
