@@ -43,7 +43,7 @@ def usable_cpus() -> float:
     """The CPUs this process may use: its affinity, capped by a cgroup's CPU quota (a container's --cpus;
     Gradescope's default: half a CPU)."""
     count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    quotas = [quota for folder in _cgroup_folders(None) for quota in [_read(folder / "cpu.max", _cpu_max)] if quota]
+    quotas = [quota for quota in (_read(folder / "cpu.max", _cpu_max) for folder in _cgroup_folders(None)) if quota]
     for folder in _cgroup_folders("cpu"):
         quota, period = (_read(folder / name, _whole_number) for name in ("cpu.cfs_quota_us", "cpu.cfs_period_us"))
         if quota and period:  # -1 (none) does not parse
@@ -53,7 +53,7 @@ def usable_cpus() -> float:
 
 def usable_memory() -> int | None:
     """Bytes of memory this process may use: the machine's, capped by a cgroup's limit; None if unknown."""
-    limits = [limit for folder in _cgroup_folders(None) for limit in [_read(folder / "memory.max", _whole_number)]]
+    limits = [_read(folder / "memory.max", _whole_number) for folder in _cgroup_folders(None)]
     limits += [_read(folder / "memory.limit_in_bytes", _whole_number) for folder in _cgroup_folders("memory")]
     try:
         limits.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
@@ -242,13 +242,15 @@ def _run_units(session: Any, units: list[list[Any]], queue: _Queue) -> list[Any]
 
 
 def run_split(session: Any, grading: Any) -> bool:
-    """pytest's test loop, with the checks split between two processes (see the module); False if the zygote
-    cannot take a second connection, and pytest's own loop runs them all here."""
+    """pytest's test loop, with the checks split between two processes (see the module); False where there is
+    one file to run, or the zygote cannot take a second connection: pytest's own loop runs them all here."""
+    units = scheduled(units_of(session.items), grading.grading_run.per_test_seconds)
+    if len(units) < 2:
+        return False
     try:
         second_zygote = grading.zygote.attach()
     except Exception:  # noqa: BLE001 - no second connection (the zygote is gone): one process, as pytest would
         return False
-    units = scheduled(units_of(session.items), grading.grading_run.per_test_seconds)
     queue = _Queue(len(units))
     grading.trip_exchange = TripExchange(grading.grading_run.journal_path)  # in both processes, from the fork
     ready_read, ready_write = os.pipe()
@@ -297,7 +299,9 @@ def _second_process(session: Any, grading: Any, zygote: Any, units: list[list[An
 
 def _finish_what_the_second_left(session: Any, grading: Any, ran: list[Any], code: int) -> None:
     """The second process stopped abnormally (exit code ``code``): run here every check it left unfinished."""
-    finished = grading.finished_in_journal()
+    from autograder.grading import read_journal
+
+    finished = read_journal(grading.grading_run.journal_path).finished
     left = [item for item in session.items if item not in ran and item.nodeid not in finished]
     print(f"autograder: the second test process stopped (exit code {code}); {len(left)} check(s) it left "
           "unfinished run here", file=sys.stderr, flush=True)

@@ -338,8 +338,6 @@ class GradingSession:
         if session.config.option.collectonly or (session.testsfailed and
                                                  not session.config.option.continue_on_collection_errors):
             return None  # pytest's own loop says what it says then
-        if len(parallel.units_of(session.items)) < 2:
-            return None
         return parallel.run_split(session, self) or None
 
     def journal_collected(self, outcomes: Any) -> None:
@@ -416,12 +414,6 @@ class GradingSession:
         line = (json.dumps(record, default=str) + "\n").encode("utf-8")
         while line:
             line = line[os.write(self._journal_fd, line):]
-
-    def finished_in_journal(self) -> set[str]:
-        """The checks whose outcome the journal holds (written by any process of this run)."""
-        from autograder.grading import read_journal
-
-        return set(read_journal(self.grading_run.journal_path).finished) if self.grading_run.journal_path else set()
 
     # -- the end (a student's plain pytest; a graded run is scored by its parent) ----------
     def question_results(self):

@@ -277,6 +277,7 @@ class SandboxStudent(Student):
                 self._worker.close()
             self._generation += 1
             worker = _Worker(self._zygote, self._spec(), self._generation)
+            self._trips_to_send.clear()  # every trip is in the new worker's spec
             try:
                 header, _ = worker.channel.receive(time.monotonic() + _STARTUP_SECONDS)
             except TransportError:
@@ -320,13 +321,11 @@ class SandboxStudent(Student):
         self._trips_to_send.update(new)
 
     def _request(self, op: str, label: str, target: Any = None, args: tuple = (), kwargs: Mapping | None = None) -> Any:
-        had_worker = self._worker is not None and self._worker.alive
         worker = self._current()
         request = {"op": op, "target": target, "args": tuple(args), "kwargs": dict(kwargs or {}),
                    "errstate": np.geterr(), "check": self.check_name}
-        if self._trips_to_send:  # a new worker had them in its spec already
-            if had_worker:
-                request["trip"] = dict(self._trips_to_send)
+        if self._trips_to_send:
+            request["trip"] = dict(self._trips_to_send)
             self._trips_to_send.clear()
         tree, buffers = encode(request, self._inner_handle)
         deadline = time.monotonic() + self.limits.call_seconds
